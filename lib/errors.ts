@@ -1,0 +1,87 @@
+import type { LogoutReason } from './session';
+
+/**
+ * The closed set of reasons a {@link SessionError} is thrown for.
+ *
+ * - `INVALID_TOKEN`: a token was empty, not a string, or unsafe to put in a header.
+ * - `INVALID_CREDENTIALS`: another field of the credentials was malformed.
+ * - `NOT_AUTHENTICATED`: the call needs a session and there is none.
+ * - `DISPOSED`: the store was disposed; only `dispose()` may still be called.
+ * - `SESSION_ENDED`: the reason a request of an ended session was cancelled with.
+ * - `ALREADY_BOUND`: an axios instance was bound a second time.
+ */
+export type SessionErrorCode =
+  | 'INVALID_TOKEN'
+  | 'INVALID_CREDENTIALS'
+  | 'NOT_AUTHENTICATED'
+  | 'DISPOSED'
+  | 'SESSION_ENDED'
+  | 'ALREADY_BOUND';
+
+// A registered symbol, so that two bundled copies of rx-session recognise each other's errors.
+const BRAND = Symbol.for('rx-session.SessionError');
+
+/** Options of the {@link SessionError} constructor. */
+export interface SessionErrorOptions {
+  /** The error that caused this one. */
+  cause?: unknown;
+  /** For `SESSION_ENDED`: why the session ended. */
+  reason?: LogoutReason;
+}
+
+/**
+ * The one error class rx-session throws (besides `TypeError` for bad options).
+ *
+ * Its `code` tells the cases apart; its message says what was expected and what came,
+ * and never contains a token's value.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   store.login(input);
+ * } catch (err) {
+ *   if (isSessionError(err, 'INVALID_TOKEN')) showLoginError();
+ * }
+ * ```
+ */
+export class SessionError extends Error {
+  override readonly name = 'SessionError';
+  /** What went wrong, as a stable string literal. */
+  readonly code: SessionErrorCode;
+  /** For `SESSION_ENDED`: the logout reason, or `'replaced'` / `'disposed'`. */
+  readonly reason: LogoutReason | undefined;
+
+  constructor(code: SessionErrorCode, message: string, options: SessionErrorOptions = {}) {
+    super(message, 'cause' in options ? { cause: options.cause } : undefined);
+    this.code = code;
+    this.reason = options.reason;
+    Object.defineProperty(this, BRAND, { value: true });
+  }
+}
+
+/**
+ * Tells whether `value` is a {@link SessionError}, optionally of one `code`.
+ *
+ * It compares a registered brand rather than the class alone, so it also recognises
+ * errors thrown by another bundled copy of rx-session.
+ *
+ * @example
+ * ```ts
+ * if (isSessionError(err.config?.signal?.reason, 'SESSION_ENDED')) return; // logged out
+ * ```
+ */
+export function isSessionError(value: unknown, code?: SessionErrorCode): value is SessionError {
+  if (typeof value !== 'object' || value === null) return false;
+  if (!(value instanceof SessionError) && (value as { [BRAND]?: unknown })[BRAND] !== true) {
+    return false;
+  }
+  return code === undefined || (value as SessionError).code === code;
+}
+
+/** Names a value's type for error messages, without ever printing the value itself. */
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return `a string of length ${value.length}`;
+  return typeof value;
+}

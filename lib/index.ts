@@ -1,0 +1,22 @@
+/**
+ * rx-session: a reactive session store for RxJS apps that drives axios clients.
+ *
+ * This is the package's only entry point. Internals (the abort scope, the per-request
+ * signal, the store link) stay private: they are not part of the contract.
+ *
+ * @packageDocumentation
+ */
+export { SessionStore } from './session-store';
+export type { SessionStoreOptions } from './session-store';
+export { bindAxios } from './axios/bind-axios';
+export type { BindAxiosOptions } from './axios/bind-options';
+export { SessionError, isSessionError } from './errors';
+export type { SessionErrorCode, SessionErrorOptions } from './errors';
+export type {
+  AnonymousSession,
+  AuthenticatedSession,
+  Credentials,
+  LogoutEvent,
+  LogoutReason,
+  Session,
+} from './session';

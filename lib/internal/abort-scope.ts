@@ -1,0 +1,157 @@
+import type { GenericAbortSignal } from 'axios';
+import type { SessionError } from '../errors';
+
+/** The event a {@link RequestSignal} hands its listeners: what axios' adapters expect. */
+export interface AbortEventLike {
+  readonly type: 'abort';
+  readonly target: RequestSignal;
+}
+
+type AbortListener = (this: RequestSignal, event: AbortEventLike) => unknown;
+
+/**
+ * The per-request signal rx-session puts in `config.signal`.
+ *
+ * It implements axios' `GenericAbortSignal` (the `aborted` / `reason` /
+ * `addEventListener` / `removeEventListener` shape that the http, xhr and fetch
+ * adapters use) as a plain object. A DOM `AbortController` with one listener added and
+ * removed costs about 3 µs in Node 20, close to a tenth of a whole axios request, and
+ * one shared `AbortSignal` with a listener per request grows quadratically
+ * (issue 5). This costs a few dozen nanoseconds, and each request has its own.
+ */
+export class RequestSignal implements GenericAbortSignal {
+  /** Whether the request was cancelled. */
+  aborted = false;
+  /** Why: a `SessionError('SESSION_ENDED')` on logout, or the caller's own signal's reason. */
+  reason: unknown = undefined;
+  /** Called once, like `AbortSignal.onabort`. */
+  onabort: AbortListener | null = null;
+
+  #listeners: AbortListener[] | undefined;
+  #scope: AbortScope | undefined;
+  #caller: GenericAbortSignal | undefined;
+  #onCallerAbort: (() => void) | undefined;
+
+  /** @internal Use {@link AbortScope.track}. */
+  constructor(scope: AbortScope | undefined) {
+    this.#scope = scope;
+  }
+
+  addEventListener(type: string, listener: AbortListener): void {
+    if (type !== 'abort' || typeof listener !== 'function') return;
+    (this.#listeners ??= []).push(listener);
+  }
+
+  removeEventListener(type: string, listener: AbortListener): void {
+    const list = this.#listeners;
+    if (type !== 'abort' || list === undefined) return;
+    const at = list.indexOf(listener);
+    if (at !== -1) list.splice(at, 1);
+  }
+
+  /** Throws `reason` if the signal was aborted, like `AbortSignal.throwIfAborted()`. */
+  throwIfAborted(): void {
+    if (this.aborted) throw this.reason;
+  }
+
+  /** @internal Follow the caller's own signal: its abort cancels this request only. */
+  link(caller: GenericAbortSignal): void {
+    if (caller.aborted) {
+      this.abort((caller as { reason?: unknown }).reason);
+      return;
+    }
+    if (typeof caller.addEventListener !== 'function') return;
+    this.#caller = caller;
+    this.#onCallerAbort = () => this.abort((caller as { reason?: unknown }).reason);
+    caller.addEventListener('abort', this.#onCallerAbort);
+  }
+
+  /** @internal The request settled: stop tracking it and drop the listener on the caller's signal. */
+  settle(): void {
+    this.#scope?.forget(this);
+    this.#scope = undefined;
+    const caller = this.#caller;
+    if (caller !== undefined) {
+      this.#caller = undefined;
+      caller.removeEventListener?.('abort', this.#onCallerAbort);
+      this.#onCallerAbort = undefined;
+    }
+  }
+
+  /** @internal Abort with `reason` and tell the adapter's listeners. */
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.settle();
+    const event: AbortEventLike = { type: 'abort', target: this };
+    const listeners = this.#listeners;
+    this.#listeners = undefined;
+    call(this, this.onabort, event);
+    if (listeners !== undefined) for (const listener of listeners) call(this, listener, event);
+  }
+}
+
+function call(signal: RequestSignal, listener: AbortListener | null, event: AbortEventLike): void {
+  if (listener === null) return;
+  try {
+    listener.call(signal, event);
+  } catch (err) {
+    // Like EventTarget: one listener's error must not stop the others (or a logout),
+    // so it is reported asynchronously instead of thrown here.
+    queueMicrotask(() => {
+      throw err;
+    });
+  }
+}
+
+/**
+ * The requests of one session epoch, aborted together when the epoch ends.
+ *
+ * A `Set` of per-request signals instead of listeners on one shared signal: tracking
+ * and forgetting are O(1), and ending the scope is one linear pass.
+ */
+export class AbortScope {
+  readonly #live = new Set<RequestSignal>();
+  #endedWith: SessionError | undefined;
+
+  /** How many requests of this epoch have not settled. */
+  get size(): number {
+    return this.#live.size;
+  }
+
+  /** The reason the epoch ended with, or `undefined` while it is live. */
+  get endedWith(): SessionError | undefined {
+    return this.#endedWith;
+  }
+
+  /** A signal for a new request of this epoch, following the caller's own `signal` if any. */
+  track(caller: GenericAbortSignal | undefined): RequestSignal {
+    if (this.#endedWith !== undefined) return aborted(this.#endedWith);
+    const signal = new RequestSignal(this);
+    this.#live.add(signal);
+    if (caller !== undefined && caller !== null) signal.link(caller);
+    return signal;
+  }
+
+  /** @internal Called by a settling signal. */
+  forget(signal: RequestSignal): void {
+    this.#live.delete(signal);
+  }
+
+  /** Ends the epoch: every live request is aborted with `reason`, later ones at once. */
+  end(reason: SessionError): void {
+    if (this.#endedWith !== undefined) return;
+    this.#endedWith = reason;
+    // Each abort() removes its signal from the set; deleting the current entry while
+    // iterating a Set is well defined, and nothing can be added once the scope ended.
+    for (const signal of this.#live) signal.abort(reason);
+  }
+}
+
+/** A signal that is already aborted with `reason` and belongs to no scope. */
+export function aborted(reason: unknown): RequestSignal {
+  const signal = new RequestSignal(undefined);
+  signal.abort(reason);
+  return signal;
+}

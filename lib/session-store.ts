@@ -1,0 +1,218 @@
+import { BehaviorSubject, Subject, distinctUntilChanged, map, type Observable } from 'rxjs';
+import { describe, SessionError } from './errors';
+import { AbortScope } from './internal/abort-scope';
+import { EmitQueue } from './internal/emit-queue';
+import { storeLinks, type Binding, type StoreState } from './internal/store-link';
+import {
+  ANONYMOUS,
+  sessionFromLogin,
+  sessionFromUpdate,
+  type AuthenticatedSession,
+  type Credentials,
+  type LogoutEvent,
+  type LogoutReason,
+  type Session,
+} from './session';
+
+/** Options of the {@link SessionStore} constructor. */
+export interface SessionStoreOptions<TUser = unknown> {
+  /**
+   * Start signed in, for example with a token the app restored itself. Validated
+   * like `login()`; no `session$` emission is lost, as a subscriber gets the current
+   * session at once.
+   */
+  initial?: string | Credentials<TUser>;
+}
+
+const OPTION_KEYS = new Set(['initial']);
+
+/**
+ * The app's one source of truth about who is signed in.
+ *
+ * It wraps a private `BehaviorSubject<Session>`: UI code subscribes to the streams,
+ * bound axios instances (see `bindAxios`) follow it without being told, and
+ * `logout()` is a fence: when it returns, every in-flight request of the ended
+ * session on every bound instance has been cancelled, and none with the old token
+ * can leave.
+ *
+ * Each `login()` starts a new session *epoch*; `update()` changes the session within
+ * its epoch (token rotation, profile changes) and cancels nothing.
+ *
+ * @example
+ * ```ts
+ * const store = new SessionStore<User>();
+ * const api = axios.create({ baseURL: 'https://api.example.com' });
+ * bindAxios(store, api);
+ *
+ * store.isAuthenticated$.subscribe((signedIn) => render(signedIn));
+ * store.login({ token, user });   // every request of `api` now carries `Bearer <token>`
+ * store.logout();                 // cancels what is in flight; nothing old leaves again
+ * ```
+ */
+export class SessionStore<TUser = unknown> {
+  readonly #subject: BehaviorSubject<Session<TUser>>;
+  readonly #logouts = new Subject<LogoutEvent<TUser>>();
+  readonly #emits = new EmitQueue();
+  readonly #bindings = new Set<Binding>();
+  #state: StoreState;
+  #disposed = false;
+
+  /**
+   * The current session and every change after it. A subscriber gets the current
+   * session at once. It never errors, and completes on `dispose()`.
+   */
+  readonly session$: Observable<Session<TUser>>;
+  /** The current token (`null` when signed out), emitted only when it changes. */
+  readonly token$: Observable<string | null>;
+  /** Whether someone is signed in, emitted only when it changes. */
+  readonly isAuthenticated$: Observable<boolean>;
+  /** One event per real logout: why, and the session that ended. Does not replay. */
+  readonly logout$: Observable<LogoutEvent<TUser>>;
+
+  constructor(options: SessionStoreOptions<TUser> = {}) {
+    if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+      throw new TypeError(`\`new SessionStore(options)\` needs an options object; got ${describe(options)}`);
+    }
+    for (const key of Object.keys(options)) {
+      if (!OPTION_KEYS.has(key)) {
+        throw new TypeError(`\`new SessionStore()\` got an unknown option \`${key}\`; expected: initial`);
+      }
+    }
+    const initial =
+      options.initial === undefined ? ANONYMOUS : sessionFromLogin<TUser>(options.initial, 'new SessionStore({ initial })');
+    this.#state = { session: initial, scope: initial === ANONYMOUS ? null : new AbortScope() };
+    this.#subject = new BehaviorSubject<Session<TUser>>(initial);
+    this.session$ = this.#subject.asObservable();
+    this.token$ = this.session$.pipe(
+      map((s) => s.token),
+      distinctUntilChanged(),
+    );
+    this.isAuthenticated$ = this.session$.pipe(
+      map((s) => s.token !== null),
+      distinctUntilChanged(),
+    );
+    this.logout$ = this.#logouts.asObservable();
+    storeLinks.set(this, {
+      state: () => this.#state,
+      attach: (binding) => this.#attach(binding),
+    });
+  }
+
+  /** A synchronous snapshot of the current session. */
+  get session(): Session<TUser> {
+    return this.#state.session as Session<TUser>;
+  }
+
+  /** How many requests of the current session, on all bound instances, have not settled yet. */
+  get inFlight(): number {
+    return this.#state.scope?.size ?? 0;
+  }
+
+  /**
+   * Signs in: starts a new session epoch and returns the new session.
+   *
+   * A login while already signed in ends the previous epoch first: that session's
+   * in-flight requests are cancelled (with reason `'replaced'`), without a `logout$`
+   * event.
+   *
+   * @throws {SessionError} `INVALID_TOKEN` for an empty, non-string or unsafe token
+   * (whitespace only, control characters, CR/LF); `INVALID_CREDENTIALS` for another
+   * malformed field; `DISPOSED`. Nothing changes when it throws.
+   */
+  login(tokenOrCredentials: string | Credentials<TUser>): AuthenticatedSession<TUser> {
+    this.#assertAlive('login()');
+    const session = sessionFromLogin<TUser>(tokenOrCredentials, 'login()');
+    this.#commit(session, new AbortScope(), 'replaced');
+    return session;
+  }
+
+  /**
+   * Changes the session within its epoch: a rotated token, a new expiry, a profile
+   * change. Cancels nothing. Emits only if something changed.
+   *
+   * @throws {SessionError} `NOT_AUTHENTICATED` when signed out; `INVALID_TOKEN`,
+   * `INVALID_CREDENTIALS`, `DISPOSED`. Nothing changes when it throws.
+   */
+  update(changes: Partial<Credentials<TUser>>): AuthenticatedSession<TUser> {
+    this.#assertAlive('update()');
+    const { session, scope } = this.#state;
+    if (session.status !== 'authenticated' || scope === null) {
+      throw new SessionError('NOT_AUTHENTICATED', '`update()` needs a session; call `login()` first');
+    }
+    const next = sessionFromUpdate(session as AuthenticatedSession<TUser>, changes, 'update()');
+    if (next !== session) this.#commit(next, scope, undefined);
+    return next;
+  }
+
+  /**
+   * Signs out: emits the anonymous session, emits once on `logout$`, and cancels every
+   * in-flight request of the epoch on every bound instance. Requests cancelled this way
+   * reject with axios' `CanceledError`, whose `config.signal.reason` is a
+   * `SessionError('SESSION_ENDED')` carrying `reason`.
+   *
+   * Idempotent: when already signed out it does nothing.
+   *
+   * @throws {TypeError} when `reason` is not a non-empty string. {@link SessionError} `DISPOSED`.
+   */
+  logout(reason: LogoutReason = 'user'): void {
+    this.#assertAlive('logout()');
+    if (typeof reason !== 'string' || reason.length === 0) {
+      throw new TypeError(`\`logout(reason)\` needs a non-empty string reason; got ${describe(reason)}`);
+    }
+    const ended = this.#state.session;
+    if (ended.status !== 'authenticated') return;
+    this.#commit(ANONYMOUS, null, reason);
+    this.#emits.push(() => this.#logouts.next({ reason, session: ended as AuthenticatedSession<TUser> }));
+  }
+
+  /**
+   * Tears the store down: aborts what is in flight, unbinds every bound instance
+   * (removing the header from its defaults), and completes every stream. Every later
+   * call except `dispose()` throws `SessionError('DISPOSED')`.
+   */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.#state.scope?.end(ended('disposed'));
+    this.#state = { session: ANONYMOUS, scope: null };
+    for (const binding of [...this.#bindings]) binding.detach();
+    this.#bindings.clear();
+    storeLinks.delete(this);
+    this.#emits.push(() => {
+      this.#subject.complete();
+      this.#logouts.complete();
+    });
+  }
+
+  /**
+   * Makes `session` current. The order is what makes logout a fence: the state the
+   * request interceptors read changes first, then every binding's defaults, then the
+   * old epoch's requests are aborted, and only then do subscribers hear of it.
+   */
+  #commit(session: Session<TUser>, scope: AbortScope | null, endReason: LogoutReason | undefined): void {
+    const previous = this.#state.scope;
+    this.#state = { session, scope };
+    for (const binding of this.#bindings) binding.sync(this.#state);
+    if (previous !== null && previous !== scope && endReason !== undefined) previous.end(ended(endReason));
+    this.#emits.push(() => this.#subject.next(session));
+  }
+
+  #attach(binding: Binding): () => void {
+    this.#assertAlive('bindAxios()');
+    this.#bindings.add(binding);
+    binding.sync(this.#state);
+    return () => {
+      this.#bindings.delete(binding);
+    };
+  }
+
+  #assertAlive(api: string): void {
+    if (this.#disposed) {
+      throw new SessionError('DISPOSED', `\`${api}\` was called on a disposed SessionStore; create a new one`);
+    }
+  }
+}
+
+function ended(reason: LogoutReason): SessionError {
+  return new SessionError('SESSION_ENDED', `The session ended (${reason}); its requests were cancelled`, { reason });
+}

@@ -1,0 +1,181 @@
+import { describe, SessionError } from './errors';
+
+/**
+ * What an app hands to `login()`: the access token and, optionally, what goes with it.
+ *
+ * @example
+ * ```ts
+ * store.login({ token: res.access_token, refreshToken: res.refresh_token, user: res.user });
+ * ```
+ */
+export interface Credentials<TUser = unknown> {
+  /** The access token, sent as `<scheme> <token>` by every bound axios instance. */
+  token: string;
+  /** A refresh token, kept with the session for the app's refresh call. */
+  refreshToken?: string;
+  /** When the access token expires, in milliseconds since the epoch. */
+  expiresAt?: number;
+  /** Whatever the app keeps about the signed-in user. */
+  user?: TUser;
+}
+
+/** The state when nobody is signed in. `token` is `null`. */
+export interface AnonymousSession {
+  readonly status: 'anonymous';
+  readonly token: null;
+  readonly refreshToken?: undefined;
+  readonly expiresAt?: undefined;
+  readonly user?: undefined;
+}
+
+/** The state while signed in: the token and what came with it. */
+export interface AuthenticatedSession<TUser = unknown> {
+  readonly status: 'authenticated';
+  readonly token: string;
+  readonly refreshToken: string | undefined;
+  readonly expiresAt: number | undefined;
+  readonly user: TUser | undefined;
+}
+
+/**
+ * The current session: a union discriminated by `status`, where `token === null`
+ * means there is no session. Snapshots are frozen; every change is a new object.
+ */
+export type Session<TUser = unknown> = AnonymousSession | AuthenticatedSession<TUser>;
+
+/**
+ * Why a session ended. The named ones are those rx-session itself uses or documents;
+ * any other non-empty string is accepted for an app's own reasons.
+ */
+export type LogoutReason =
+  | 'user'
+  | 'expired'
+  | 'refresh-failed'
+  | 'unauthorized'
+  | 'remote'
+  // `string & {}` keeps the named literals in editors' completion lists.
+  | (string & {});
+
+/** What `logout$` emits: why the session ended, and the session that ended. */
+export interface LogoutEvent<TUser = unknown> {
+  readonly reason: LogoutReason;
+  readonly session: AuthenticatedSession<TUser>;
+}
+
+/** The one anonymous session object; it is frozen, so it can be shared. */
+export const ANONYMOUS: AnonymousSession = Object.freeze({ status: 'anonymous', token: null });
+
+// Printable ASCII, no leading or trailing space: what fits in an HTTP header value
+// without a CR/LF (header injection), a control character, or bytes a browser refuses.
+const SAFE_TOKEN = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/;
+
+/** Why a string cannot be a token, in words that never quote the string. */
+function tokenProblem(token: string): string | undefined {
+  if (token.length === 0) return 'an empty string';
+  if (SAFE_TOKEN.test(token)) return undefined;
+  if (token.trim().length === 0) return 'a string of only whitespace';
+  if (/[\r\n]/.test(token)) return 'a string with a line break (CR/LF)';
+  // eslint-disable-next-line no-control-regex
+  if (/[\x00-\x1f\x7f]/.test(token)) return 'a string with a control character';
+  if (/[^\x20-\x7e]/.test(token)) return 'a string with a non-ASCII character';
+  return 'a string with leading or trailing whitespace';
+}
+
+/**
+ * Checks that `token` can be sent in a header, or throws `SessionError('INVALID_TOKEN')`.
+ * The message names the API and the problem, never the value.
+ */
+export function assertToken(token: unknown, api: string, field = 'token'): asserts token is string {
+  const problem = typeof token === 'string' ? tokenProblem(token) : describe(token);
+  if (problem !== undefined) {
+    throw new SessionError(
+      'INVALID_TOKEN',
+      `\`${api}\` needs ${field === 'token' ? 'a token' : `\`${field}\``}: a non-empty string of printable ASCII ` +
+        `without line breaks, control characters or surrounding whitespace; got ${problem}`,
+    );
+  }
+}
+
+const CREDENTIAL_KEYS = new Set(['token', 'refreshToken', 'expiresAt', 'user']);
+
+function invalid(api: string, message: string): SessionError {
+  return new SessionError('INVALID_CREDENTIALS', `\`${api}\` ${message}`);
+}
+
+/** Checks the optional fields shared by `login()` and `update()`. */
+function assertOptionalFields(input: object, api: string): void {
+  for (const key of Object.keys(input)) {
+    if (!CREDENTIAL_KEYS.has(key)) {
+      throw invalid(api, `got an unknown field \`${key}\`; expected token, refreshToken, expiresAt or user`);
+    }
+  }
+  const { refreshToken, expiresAt } = input as Partial<Credentials>;
+  if (refreshToken !== undefined) assertToken(refreshToken, api, 'refreshToken');
+  if (expiresAt !== undefined && (typeof expiresAt !== 'number' || !Number.isFinite(expiresAt) || expiresAt < 0)) {
+    throw invalid(
+      api,
+      `needs \`expiresAt\` as milliseconds since the epoch (a finite number ≥ 0); got ${
+        typeof expiresAt === 'number' ? String(expiresAt) : describe(expiresAt)
+      }`,
+    );
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+interface Fields<TUser> {
+  token: string;
+  refreshToken?: string | undefined;
+  expiresAt?: number | undefined;
+  user?: TUser | undefined;
+}
+
+function freeze<TUser>(c: Fields<TUser>): AuthenticatedSession<TUser> {
+  return Object.freeze({
+    status: 'authenticated',
+    token: c.token,
+    refreshToken: c.refreshToken,
+    expiresAt: c.expiresAt,
+    user: c.user,
+  });
+}
+
+/** Validates what `login()` received and turns it into a frozen authenticated session. */
+export function sessionFromLogin<TUser>(input: unknown, api: string): AuthenticatedSession<TUser> {
+  if (typeof input === 'string') {
+    assertToken(input, api);
+    return freeze<TUser>({ token: input });
+  }
+  if (!isObject(input)) {
+    assertToken(input, api); // throws: names what came instead of a token
+  }
+  const credentials = input as unknown as Credentials<TUser>;
+  assertToken(credentials.token, api);
+  assertOptionalFields(credentials, api);
+  return freeze(credentials);
+}
+
+/**
+ * Validates what `update()` received and merges it into `current`. Returns `current`
+ * itself when nothing changes, so that no emission is made for a no-op.
+ */
+export function sessionFromUpdate<TUser>(
+  current: AuthenticatedSession<TUser>,
+  changes: unknown,
+  api: string,
+): AuthenticatedSession<TUser> {
+  if (!isObject(changes)) {
+    throw invalid(api, `needs an object of changes (token, refreshToken, expiresAt, user); got ${describe(changes)}`);
+  }
+  if ('token' in changes) assertToken(changes['token'], api);
+  assertOptionalFields(changes, api);
+  const merged: Fields<TUser> = { ...current, ...(changes as Partial<Fields<TUser>>) };
+  const same =
+    merged.token === current.token &&
+    merged.refreshToken === current.refreshToken &&
+    merged.expiresAt === current.expiresAt &&
+    merged.user === current.user;
+  return same ? current : freeze<TUser>(merged);
+}
