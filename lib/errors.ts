@@ -85,3 +85,24 @@ export function describe(value: unknown): string {
   if (typeof value === 'string') return `a string of length ${value.length}`;
   return typeof value;
 }
+
+/**
+ * The `SessionError('SESSION_ENDED')` a request was cancelled with, or `undefined` when
+ * the request was not cancelled because its session ended (it failed otherwise, or the
+ * caller's own signal cancelled it).
+ *
+ * It reads `error.config.signal.reason`, which axios' `GenericAbortSignal` type does not
+ * declare.
+ *
+ * @example
+ * ```ts
+ * api.get('/me').catch((err) => {
+ *   if (getSessionEnd(err)) return; // signed out meanwhile: nothing to show
+ *   throw err;
+ * });
+ * ```
+ */
+export function getSessionEnd(error: unknown): SessionError | undefined {
+  const reason = (error as { config?: { signal?: { reason?: unknown } } } | null | undefined)?.config?.signal?.reason;
+  return isSessionError(reason, 'SESSION_ENDED') ? reason : undefined;
+}

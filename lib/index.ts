@@ -10,7 +10,7 @@ export { SessionStore } from './session-store';
 export type { SessionStoreOptions } from './session-store';
 export { bindAxios } from './axios/bind-axios';
 export type { BindAxiosOptions } from './axios/bind-options';
-export { SessionError, isSessionError } from './errors';
+export { SessionError, isSessionError, getSessionEnd } from './errors';
 export type { SessionErrorCode, SessionErrorOptions } from './errors';
 export type {
   AnonymousSession,

@@ -19,6 +19,14 @@ declare module 'axios' {
      */
     skipAuth?: boolean;
   }
+
+  interface GenericAbortSignal {
+    /**
+     * Why the signal was aborted. On a request of a bound instance cancelled because its
+     * session ended, a `SessionError` with code `'SESSION_ENDED'` (see `getSessionEnd`).
+     */
+    readonly reason?: unknown;
+  }
 }
 
 /** What the defaults held for this binding when a request's config was merged. */

@@ -1,6 +1,7 @@
 import type { GenericAbortSignal } from 'axios';
 import type { SessionError } from '../errors';
 
+
 /** The event a {@link RequestSignal} hands its listeners: what axios' adapters expect. */
 export interface AbortEventLike {
   readonly type: 'abort';
@@ -29,8 +30,7 @@ export class RequestSignal implements GenericAbortSignal {
 
   #listeners: AbortListener[] | undefined;
   #scope: AbortScope | undefined;
-  #caller: GenericAbortSignal | undefined;
-  #onCallerAbort: (() => void) | undefined;
+  #follows: CallerLink | undefined;
 
   /** @internal Use {@link AbortScope.track}. */
   constructor(scope: AbortScope | undefined) {
@@ -57,25 +57,25 @@ export class RequestSignal implements GenericAbortSignal {
   /** @internal Follow the caller's own signal: its abort cancels this request only. */
   link(caller: GenericAbortSignal): void {
     if (caller.aborted) {
-      this.abort((caller as { reason?: unknown }).reason);
+      this.abort(caller.reason);
       return;
     }
     if (typeof caller.addEventListener !== 'function') return;
-    this.#caller = caller;
-    this.#onCallerAbort = () => this.abort((caller as { reason?: unknown }).reason);
-    caller.addEventListener('abort', this.#onCallerAbort);
+    let link = links.get(caller);
+    if (link === undefined) {
+      link = new CallerLink(caller);
+      links.set(caller, link);
+    }
+    link.members.add(this);
+    this.#follows = link;
   }
 
-  /** @internal The request settled: stop tracking it and drop the listener on the caller's signal. */
+  /** @internal The request settled: stop tracking it and stop following the caller's signal. */
   settle(): void {
     this.#scope?.forget(this);
     this.#scope = undefined;
-    const caller = this.#caller;
-    if (caller !== undefined) {
-      this.#caller = undefined;
-      caller.removeEventListener?.('abort', this.#onCallerAbort);
-      this.#onCallerAbort = undefined;
-    }
+    this.#follows?.leave(this);
+    this.#follows = undefined;
   }
 
   /** @internal Abort with `reason` and tell the adapter's listeners. */
@@ -104,6 +104,38 @@ function call(signal: RequestSignal, listener: AbortListener | null, event: Abor
     });
   }
 }
+
+/**
+ * The requests that follow one caller signal. However many requests share a signal
+ * (say, one per component, aborted when it is destroyed), it gets one listener, removed
+ * when the last of them settles: no listener growth, no `MaxListenersExceededWarning`.
+ */
+class CallerLink {
+  readonly members = new Set<RequestSignal>();
+  readonly #caller: GenericAbortSignal;
+
+  constructor(caller: GenericAbortSignal) {
+    this.#caller = caller;
+    caller.addEventListener?.('abort', this.#onAbort);
+  }
+
+  leave(signal: RequestSignal): void {
+    this.members.delete(signal);
+    if (this.members.size === 0) this.#close();
+  }
+
+  readonly #onAbort = (): void => {
+    this.#close();
+    for (const signal of this.members) signal.abort(this.#caller.reason);
+  };
+
+  #close(): void {
+    if (links.get(this.#caller) === this) links.delete(this.#caller);
+    this.#caller.removeEventListener?.('abort', this.#onAbort);
+  }
+}
+
+const links = new WeakMap<GenericAbortSignal, CallerLink>();
 
 /**
  * The requests of one session epoch, aborted together when the epoch ends.

@@ -1,0 +1,246 @@
+import axios, { AxiosError, type AxiosInstance } from 'axios';
+import { bindAxios, isSessionError, SessionStore } from '../../lib/index';
+import { authOf, fakeAdapter } from '../support/fake-adapter';
+
+function setup(options?: Parameters<typeof bindAxios>[2], config: Parameters<typeof axios.create>[0] = {}) {
+  const store = new SessionStore();
+  const fake = fakeAdapter();
+  const api = axios.create({ baseURL: 'https://api.example.com', adapter: fake.adapter, ...config });
+  const unbind = bindAxios(store, api, options);
+  return { store, api, unbind, ...fake };
+}
+
+describe('bindAxios', () => {
+  describe('defaults follow the stream', () => {
+    it('sets and deletes the instance default header on every emission', () => {
+      const { store, api } = setup();
+      expect(api.defaults.headers.common['Authorization']).toBeUndefined();
+      store.login('t1');
+      expect(api.defaults.headers.common['Authorization']).toBe('Bearer t1');
+      store.update({ token: 't2' });
+      expect(api.defaults.headers.common['Authorization']).toBe('Bearer t2');
+      store.logout();
+      expect(api.defaults.headers.common['Authorization']).toBeUndefined();
+    });
+
+    it('has the defaults updated before session$ subscribers hear of the change', () => {
+      const { store, api } = setup();
+      const seen: unknown[] = [];
+      store.session$.subscribe(() => seen.push(api.defaults.headers.common['Authorization']));
+      store.login('t1');
+      store.logout();
+      expect(seen).toEqual([undefined, 'Bearer t1', undefined]);
+    });
+
+    it('applies the current session at bind time', () => {
+      const store = new SessionStore({ initial: 'early' });
+      const api = axios.create();
+      bindAxios(store, api);
+      expect(api.defaults.headers.common['Authorization']).toBe('Bearer early');
+    });
+
+    it('never touches the global axios.defaults', () => {
+      const { store } = setup();
+      store.login('t1');
+      expect(axios.defaults.headers.common['Authorization']).toBeUndefined();
+      expect(JSON.stringify(axios.defaults.headers)).not.toContain('t1');
+    });
+
+    it('uses a custom header and scheme, or the raw token with scheme ""', async () => {
+      const a = setup({ header: 'X-Api-Key', scheme: '' });
+      a.store.login('k1');
+      await a.api.get('/x');
+      expect(authOf(a.sent[0], 'X-Api-Key')).toBe('k1');
+      expect(authOf(a.sent[0])).toBeUndefined();
+      const b = setup({ scheme: 'Token' });
+      b.store.login('k2');
+      await b.api.get('/x');
+      expect(authOf(b.sent[0])).toBe('Token k2');
+    });
+  });
+
+  describe('the header is stamped at dispatch time', () => {
+    it('stamps the token that is current when the request is dispatched, not when get() merged defaults', async () => {
+      const { store, api, sent } = setup();
+      store.login('old');
+      // An async interceptor added later runs first and delays dispatch past a rotation.
+      api.interceptors.request.use(async (config) => {
+        await Promise.resolve();
+        store.update({ token: 'rotated' });
+        return config;
+      });
+      await api.get('/x');
+      expect(authOf(sent[0])).toBe('Bearer rotated');
+    });
+
+    it('removes the header when the request is merged signed in and dispatched after a logout', async () => {
+      const { store, api, sent } = setup();
+      store.login('a');
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      api.interceptors.request.use(async (config) => {
+        await gate;
+        return config;
+      });
+      const pending = api.get('/x');
+      store.logout();
+      release();
+      await expect(pending).rejects.toMatchObject({ code: 'ERR_CANCELED' });
+      expect(sent).toHaveLength(0);
+    });
+
+    it('stamps a request merged while anonymous if a login happened before dispatch', async () => {
+      const { store, api, sent } = setup();
+      api.interceptors.request.use(async (config) => {
+        await Promise.resolve();
+        return config;
+      });
+      const pending = api.get('/x');
+      store.login('fresh');
+      await pending;
+      expect(authOf(sent[0])).toBe('Bearer fresh');
+    });
+
+    it('keeps a header the caller set explicitly on one request', async () => {
+      const { store, api, sent } = setup();
+      store.login('session-token');
+      await api.get('/x', { headers: { Authorization: 'Basic dXNlcjpwdw==' } });
+      expect(authOf(sent[0])).toBe('Basic dXNlcjpwdw==');
+    });
+
+    it('a retry of a failed request carries the current token', async () => {
+      const { store, api, sent } = setup();
+      store.login('first');
+      const response = await api.get('/x');
+      store.update({ token: 'second' });
+      await api.request(response.config);
+      expect(authOf(sent[1])).toBe('Bearer second');
+    });
+  });
+
+  describe('skipAuth', () => {
+    it('sends no token and does not tie the request to the session', async () => {
+      const store = new SessionStore();
+      const fake = fakeAdapter({ hold: true });
+      const api = axios.create({ adapter: fake.adapter });
+      bindAxios(store, api);
+      store.login('t1');
+      const pending = api.get('/public', { skipAuth: true });
+      await Promise.resolve();
+      expect(store.inFlight).toBe(0);
+      store.logout();
+      fake.held[0]?.respond(200, 'fine');
+      await expect(pending).resolves.toMatchObject({ data: 'fine' });
+      expect(authOf(fake.sent[0])).toBeUndefined();
+    });
+  });
+
+  describe('redaction', () => {
+    it('lists the header in `redact`, so serialised errors never show the token', async () => {
+      const store = new SessionStore();
+      const api = axios.create({ baseURL: 'https://api.example.com', adapter: fakeAdapter().adapter });
+      bindAxios(store, api);
+      store.login('super-secret-token');
+      api.interceptors.response.use((r) => Promise.reject(new AxiosError('boom', 'ERR_BAD_RESPONSE', r.config)));
+      const error = (await api.get('/x').catch((e: unknown) => e)) as AxiosError;
+      expect(error).toBeInstanceOf(AxiosError);
+      expect(JSON.stringify(error)).not.toContain('super-secret-token');
+      expect(JSON.stringify(error.toJSON())).not.toContain('super-secret-token');
+      expect(api.defaults.redact).toContain('Authorization');
+    });
+
+    it('keeps redacting when a request brings its own `redact` list', async () => {
+      const { store, api } = setup();
+      store.login('super-secret-token');
+      api.interceptors.response.use((r) => Promise.reject(new AxiosError('boom', 'ERR_BAD_RESPONSE', r.config)));
+      const error = (await api.get('/x', { redact: ['X-Other'] }).catch((e: unknown) => e)) as AxiosError;
+      expect(JSON.stringify(error)).not.toContain('super-secret-token');
+    });
+  });
+
+  describe('several instances and unbinding', () => {
+    it('drives any number of instances from one store', async () => {
+      const store = new SessionStore();
+      const one = fakeAdapter();
+      const two = fakeAdapter();
+      const a = axios.create({ adapter: one.adapter });
+      const b = axios.create({ adapter: two.adapter });
+      bindAxios(store, a);
+      bindAxios(store, b, { header: 'X-Token', scheme: '' });
+      store.login('t');
+      await Promise.all([a.get('/1'), b.get('/2')]);
+      expect(authOf(one.sent[0])).toBe('Bearer t');
+      expect(authOf(two.sent[0], 'X-Token')).toBe('t');
+    });
+
+    it('unbinding removes the header, the interceptors and the redaction entry it added', async () => {
+      const { store, api, unbind, sent } = setup();
+      store.login('t');
+      unbind();
+      unbind();
+      expect(api.defaults.headers.common['Authorization']).toBeUndefined();
+      expect(api.defaults.redact).toBeUndefined();
+      store.update({ token: 't2' });
+      await api.get('/x');
+      expect(authOf(sent[0])).toBeUndefined();
+      expect(store.inFlight).toBe(0);
+    });
+
+    it('an instance can be bound again after unbinding, but not twice at once', () => {
+      const store = new SessionStore();
+      const api = axios.create();
+      const unbind = bindAxios(store, api);
+      expect(() => bindAxios(store, api)).toThrow(expect.objectContaining({ code: 'ALREADY_BOUND' }));
+      unbind();
+      expect(() => bindAxios(store, api)).not.toThrow();
+    });
+
+    it('dispose() unbinds every instance and cancels what is in flight', async () => {
+      const store = new SessionStore();
+      const fake = fakeAdapter({ hold: true });
+      const api = axios.create({ adapter: fake.adapter });
+      bindAxios(store, api);
+      store.login('t');
+      const pending = api.get('/x').catch((e: unknown) => e);
+      store.dispose();
+      const error = (await pending) as AxiosError;
+      expect(axios.isCancel(error)).toBe(true);
+      expect(isSessionError(error.config?.signal && (error.config.signal as { reason?: unknown }).reason, 'SESSION_ENDED')).toBe(true);
+      expect(api.defaults.headers.common['Authorization']).toBeUndefined();
+      expect(() => bindAxios(store, axios.create())).toThrow(expect.objectContaining({ code: 'DISPOSED' }));
+    });
+  });
+
+  describe('bad input', () => {
+    let store: SessionStore;
+    let api: AxiosInstance;
+    beforeEach(() => {
+      store = new SessionStore();
+      api = axios.create();
+    });
+
+    it.each([
+      [{ header: '' }, /option `header`/],
+      [{ header: 'Bad Header' }, /option `header`/],
+      [{ header: 'X\r\nY' }, /option `header`/],
+      [{ scheme: 'Bear er' }, /option `scheme`/],
+      [{ scheme: 7 }, /option `scheme`/],
+      [{ allowedOrigins: 'https://a.com' }, /option `allowedOrigins`/],
+      [{ allowedOrigins: ['https://a.com/path'] }, /`allowedOrigins\[0\]`/],
+      [{ allowedOrigins: ['not a url'] }, /`allowedOrigins\[0\]`/],
+      [{ allowedOrigins: ['https://ok.com', 3] }, /`allowedOrigins\[1\]`/],
+      [{ allowedOrigin: ['https://a.com'] }, /unknown option `allowedOrigin`/],
+    ])('refuses %j with a TypeError naming the option', (options, message) => {
+      expect(() => bindAxios(store, api, options as never)).toThrow(TypeError);
+      expect(() => bindAxios(store, api, options as never)).toThrow(message);
+      expect(api.interceptors.request).toEqual(axios.create().interceptors.request);
+      expect(() => bindAxios(store, api)).not.toThrow();
+    });
+
+    it('refuses something that is not an axios instance, or the global axios', () => {
+      expect(() => bindAxios(store, {} as never)).toThrow(/needs an axios instance/);
+      expect(() => bindAxios({} as never, api)).toThrow(/needs a SessionStore/);
+      expect(() => bindAxios(store, axios)).toThrow(/global `axios`/);
+    });
+  });
+});

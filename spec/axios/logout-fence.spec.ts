@@ -1,0 +1,216 @@
+import axios, { type AxiosError, type AxiosInstance } from 'axios';
+import { bindAxios, getSessionEnd, isSessionError, SessionStore } from '../../lib/index';
+import { startServer, type TestServer } from '../support/test-server';
+
+/** Settles a request into what a caller can observe of it. */
+async function outcome(request: Promise<unknown>): Promise<{ ok: boolean; cancel?: boolean; error?: AxiosError }> {
+  try {
+    await request;
+    return { ok: true };
+  } catch (err) {
+    return { ok: false, cancel: axios.isCancel(err), error: err as AxiosError };
+  }
+}
+
+describe('logout is a fence (over the wire)', () => {
+  let server: TestServer;
+  let store: SessionStore;
+  let api: AxiosInstance;
+
+  beforeEach(async () => {
+    server = await startServer();
+    store = new SessionStore();
+    api = axios.create({ baseURL: server.origin });
+    bindAxios(store, api);
+  });
+
+  afterEach(async () => {
+    store.dispose();
+    await server.close();
+  });
+
+  it('aborts in-flight requests on logout, and the server sees the sockets close', async () => {
+    store.login('user-1-token');
+    const pending = [api.get('/slow/1'), api.get('/slow/2'), api.get('/slow/3')].map(outcome);
+    await server.arrived(3);
+    expect(store.inFlight).toBe(3);
+
+    store.logout();
+
+    const results = await Promise.all(pending);
+    for (const result of results) {
+      expect(result.cancel).toBe(true);
+      const reason = getSessionEnd(result.error);
+      expect(isSessionError(reason, 'SESSION_ENDED')).toBe(true);
+      expect(reason?.reason).toBe('user');
+    }
+    await server.droppedAtLeast(3);
+    expect(server.dropped()).toBe(3);
+    expect(store.inFlight).toBe(0);
+  });
+
+  it('exposes the logout reason as err.config.signal.reason, a SessionError', async () => {
+    store.login('t');
+    const pending = outcome(api.get('/slow'));
+    await server.arrived(1);
+    store.logout('unauthorized');
+    const { error } = await pending;
+    const reason = (error?.config?.signal as { reason?: unknown } | undefined)?.reason;
+    expect(reason).toMatchObject({ name: 'SessionError', code: 'SESSION_ENDED', reason: 'unauthorized' });
+  });
+
+  it('cancels a get() issued in the same tick as logout(), before it leaves', async () => {
+    store.login('same-tick-token');
+    const pending = outcome(api.get('/me'));
+    store.logout();
+    const result = await pending;
+    expect(result.cancel).toBe(true);
+    await api.get('/after');
+    expect(server.seen.map((r) => r.path)).toEqual(['/after']);
+    expect(server.seen[0]?.authorization).toBeUndefined();
+  });
+
+  it('sends a request made right after logout() returns without any token', async () => {
+    store.login('old-token');
+    store.logout();
+    const { data } = await api.get<{ authorization: string | null }>('/me');
+    expect(data.authorization).toBeNull();
+  });
+
+  it('cancels requests still waiting in the interceptor chain when the session ends', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    api.interceptors.request.use(async (config) => {
+      await gate;
+      return config;
+    });
+    store.login('old-token');
+    const pending = [api.get('/a'), api.get('/b')].map(outcome);
+    store.logout();
+    release();
+    const results = await Promise.all(pending);
+    expect(results.map((r) => r.cancel)).toEqual([true, true]);
+    expect(getSessionEnd(results[0]?.error)?.reason).toBe('user');
+    await api.get('/after');
+    expect(server.seen.map((r) => r.path)).toEqual(['/after']);
+  });
+
+  it('never delivers a response that arrives after the fence as a success', async () => {
+    // A response interceptor registered before the binding holds a response that has
+    // already arrived; the session ends meanwhile.
+    const held = axios.create({ baseURL: server.origin });
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let arrived!: () => void;
+    const responded = new Promise<void>((resolve) => (arrived = resolve));
+    held.interceptors.response.use(async (response) => {
+      arrived();
+      await gate;
+      return response;
+    });
+    bindAxios(store, held);
+    store.login('t');
+    const pending = outcome(held.get('/me'));
+    await responded;
+    store.logout();
+    release();
+    const result = await pending;
+    expect(result.ok).toBe(false);
+    expect(result.cancel).toBe(true);
+  });
+
+  it('a second user logging in cancels the first user’s requests, and only the new token leaves', async () => {
+    store.login('user-1-token');
+    const first = outcome(api.get('/slow/user-1'));
+    await server.arrived(1);
+
+    store.login('user-2-token');
+    const second = await api.get<{ authorization: string | null }>('/me');
+
+    const result = await first;
+    expect(result.cancel).toBe(true);
+    expect(getSessionEnd(result.error)?.reason).toBe('replaced');
+    expect(second.data.authorization).toBe('Bearer user-2-token');
+    await server.droppedAtLeast(1);
+    expect(server.seen.filter((r) => r.authorization === 'Bearer user-1-token').map((r) => r.path)).toEqual([
+      '/slow/user-1',
+    ]);
+  });
+
+  it('one logout fences every bound instance', async () => {
+    const other = axios.create({ baseURL: server.origin });
+    bindAxios(store, other);
+    store.login('t');
+    const pending = [api.get('/slow/a'), other.get('/slow/b')].map(outcome);
+    await server.arrived(2);
+    store.logout();
+    const results = await Promise.all(pending);
+    expect(results.map((r) => r.cancel)).toEqual([true, true]);
+    await server.droppedAtLeast(2);
+  });
+
+  it('an unbound instance no longer follows the session', async () => {
+    const other = axios.create({ baseURL: server.origin });
+    const unbind = bindAxios(store, other);
+    store.login('t');
+    unbind();
+    const { data } = await other.get<{ authorization: string | null }>('/me');
+    expect(data.authorization).toBeNull();
+    const pending = outcome(other.get('/slow'));
+    await server.arrived(2);
+    store.logout();
+    server.release();
+    expect((await pending).ok).toBe(true);
+  });
+
+  it('the caller’s own signal cancels just that request', async () => {
+    store.login('t');
+    const controller = new AbortController();
+    const mine = outcome(api.get('/slow/mine', { signal: controller.signal }));
+    const theirs = outcome(api.get('/slow/theirs'));
+    await server.arrived(2);
+
+    controller.abort();
+    const result = await mine;
+    expect(result.cancel).toBe(true);
+    expect(getSessionEnd(result.error)).toBeUndefined();
+    expect((result.error?.config?.signal as { reason?: unknown }).reason).toBe(controller.signal.reason);
+    await server.droppedAtLeast(1);
+
+    server.release();
+    expect((await theirs).ok).toBe(true);
+    expect(store.inFlight).toBe(0);
+  });
+
+  it('a caller’s signal that is already aborted cancels the request before it leaves', async () => {
+    store.login('t');
+    const controller = new AbortController();
+    controller.abort();
+    const result = await outcome(api.get('/me', { signal: controller.signal }));
+    expect(result.cancel).toBe(true);
+    expect(server.seen).toHaveLength(0);
+  });
+
+  it('a slow response released after logout is not delivered', async () => {
+    store.login('t');
+    const pending = outcome(api.get('/slow'));
+    await server.arrived(1);
+    store.logout();
+    server.release();
+    expect((await pending).cancel).toBe(true);
+  });
+
+  it('the fetch adapter is fenced too', async () => {
+    const viaFetch = axios.create({ baseURL: server.origin, adapter: 'fetch' });
+    bindAxios(store, viaFetch);
+    store.login('fetch-token');
+    const { data } = await viaFetch.get<{ authorization: string | null }>('/me');
+    expect(data.authorization).toBe('Bearer fetch-token');
+    const pending = outcome(viaFetch.get('/slow'));
+    await server.arrived(2);
+    store.logout();
+    const result = await pending;
+    expect(result.cancel).toBe(true);
+    await server.droppedAtLeast(1);
+  });
+});
