@@ -118,6 +118,38 @@ describe('bindAxios', () => {
     });
   });
 
+  describe('reentrancy', () => {
+    it('a session$ subscriber that requests on login sends the new token', async () => {
+      const { store, api, sent } = setup();
+      const requests: Promise<unknown>[] = [];
+      store.session$.subscribe((s) => {
+        if (s.token !== null) requests.push(api.get('/on-login'));
+      });
+      store.login('fresh');
+      await Promise.all(requests);
+      expect(authOf(sent[0])).toBe('Bearer fresh');
+    });
+
+    it('a subscriber that logs out inside the login emission cancels what it started, and leaves no token', async () => {
+      const store = new SessionStore();
+      const fake = fakeAdapter({ hold: true });
+      const api = axios.create({ adapter: fake.adapter });
+      bindAxios(store, api);
+      const outcomes: Promise<unknown>[] = [];
+      store.session$.subscribe((s) => {
+        if (s.token === null) return;
+        outcomes.push(api.get('/started').catch((e: unknown) => axios.isCancel(e)));
+        store.logout();
+        outcomes.push(api.get('/after').then((r) => r.status));
+      });
+      store.login('short-lived');
+      fake.held[1]?.respond(204);
+      await expect(Promise.all(outcomes)).resolves.toEqual([true, 204]);
+      expect(api.defaults.headers.common['Authorization']).toBeUndefined();
+      expect(authOf(fake.sent[1])).toBeUndefined();
+    });
+  });
+
   describe('skipAuth', () => {
     it('sends no token and does not tie the request to the session', async () => {
       const store = new SessionStore();
