@@ -4,6 +4,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/spec'],
   testMatch: ['**/*.spec.ts'],
+  // The headless-Chromium specs run under jest.browser.config.js, after these.
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/spec/browser/'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
   detectOpenHandles: false,
   testTimeout: 20000,

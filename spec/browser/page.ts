@@ -1,0 +1,95 @@
+/**
+ * The browser entry of the browser specs: esbuild bundles it (with axios' browser
+ * build) into the page that `support.ts` serves. It exposes what the specs drive
+ * through `page.evaluate` on `window`.
+ */
+import axios, { type AxiosResponse } from 'axios';
+import { SessionStore, bindAxios, isSessionError } from '../../lib/index';
+
+/** A serialisable summary of how one axios request settled, as `page.evaluate` returns it. */
+export interface Outcome {
+  readonly ok: boolean;
+  /** What carried it: `res.request` / `err.request` (`'XMLHttpRequest'`, `'Request'` for fetch), or `'none'`. */
+  readonly transport: string;
+  readonly status?: number;
+  readonly data?: unknown;
+  readonly error?: {
+    readonly name: string;
+    readonly message: string;
+    readonly code: string | undefined;
+    readonly isCancel: boolean;
+    /** What `err.config.signal` was: the class name, or `'none'`. */
+    readonly signalKind: string;
+    readonly signalAborted: boolean | undefined;
+    /** `err.config.signal.reason`. */
+    readonly reason: {
+      readonly isSessionError: boolean;
+      readonly name: string | undefined;
+      readonly code: string | undefined;
+      readonly reason: string | undefined;
+    } | null;
+  };
+}
+
+function kindOf(value: unknown): string {
+  if (value === undefined || value === null) return 'none';
+  if (typeof value !== 'object') return typeof value;
+  return (value as { constructor?: { name?: string } }).constructor?.name ?? 'object';
+}
+
+/** Awaits `request` and summarises how it settled, never rejecting. */
+async function outcome(request: Promise<AxiosResponse>): Promise<Outcome> {
+  try {
+    const res = await request;
+    return { ok: true, transport: kindOf(res.request), status: res.status, data: res.data as unknown };
+  } catch (err) {
+    const e = err as { name?: string; message?: string; code?: string; request?: unknown; config?: { signal?: unknown } };
+    const signal = e.config?.signal as { aborted?: boolean; reason?: unknown; constructor?: { name?: string } } | undefined;
+    const reason = signal?.reason as { name?: string; code?: string; reason?: string } | undefined | null;
+    return {
+      ok: false,
+      transport: kindOf(e.request),
+      error: {
+        name: String(e.name),
+        message: String(e.message),
+        code: e.code,
+        isCancel: axios.isCancel(err),
+        signalKind:
+          signal === undefined || signal === null
+            ? 'none'
+            : signal instanceof AbortSignal
+              ? 'AbortSignal'
+              : (signal.constructor?.name ?? typeof signal),
+        signalAborted: signal?.aborted,
+        reason:
+          reason === undefined || reason === null
+            ? null
+            : {
+                isSessionError: isSessionError(reason),
+                name: typeof reason === 'object' ? reason.name : String(reason),
+                code: typeof reason === 'object' ? reason.code : undefined,
+                reason: typeof reason === 'object' ? reason.reason : undefined,
+              },
+      },
+    };
+  }
+}
+
+/** `promise`'s value, or `'still pending'` if it has not settled within `ms`: a broken fence fails fast instead of hanging. */
+function within<T>(promise: Promise<T>, ms: number): Promise<T | 'still pending'> {
+  return Promise.race([promise, new Promise<'still pending'>((resolve) => setTimeout(() => resolve('still pending'), ms))]);
+}
+
+const globals = { SessionStore, bindAxios, isSessionError, axios, outcome, within };
+
+/** What the page puts on `window`; specs cast `window` to this inside `page.evaluate`. */
+export type PageGlobals = typeof globals & {
+  /** `true` once the bundle ran. */
+  rxReady: boolean;
+  /** Scratch space for state kept between two `page.evaluate` calls. */
+  spec: Record<string, unknown>;
+};
+
+const target = window as unknown as PageGlobals;
+Object.assign(target, globals, { spec: {} });
+target.rxReady = true;
