@@ -82,7 +82,8 @@ export function createOriginPolicy(
   return function mayCarryToken(config: UrlConfig): boolean {
     const url = typeof config.url === 'string' ? config.url : '';
     const base = config.baseURL;
-    const absolute = ABSOLUTE_URL.test(url);
+    // Fast path: a path starting with one '/' is relative (the common case).
+    const absolute = !(url.charCodeAt(0) === 47 && url.charCodeAt(1) !== 47) && ABSOLUTE_URL.test(url);
     if (typeof base === 'string' && base !== '' && (!absolute || config.allowAbsoluteUrls === false)) {
       // axios joins url to baseURL: the request goes to baseURL's origin.
       const instanceBase = defaultBaseURL();

@@ -101,10 +101,17 @@ describe('bindAxios', () => {
       expect(authOf(sent[0])).toBe('Bearer fresh');
     });
 
-    it('keeps a header the caller set explicitly on one request', async () => {
+    it('owns the header: a value set on a request is replaced by the current token', async () => {
       const { store, api, sent } = setup();
       store.login('session-token');
-      await api.get('/x', { headers: { Authorization: 'Basic dXNlcjpwdw==' } });
+      await api.get('/x', { headers: { Authorization: 'Bearer stale-token' } });
+      expect(authOf(sent[0])).toBe('Bearer session-token');
+    });
+
+    it('keeps an auth header of the caller’s own on a skipAuth request', async () => {
+      const { store, api, sent } = setup();
+      store.login('session-token');
+      await api.get('/x', { skipAuth: true, headers: { Authorization: 'Basic dXNlcjpwdw==' } });
       expect(authOf(sent[0])).toBe('Basic dXNlcjpwdw==');
     });
 
@@ -178,7 +185,20 @@ describe('bindAxios', () => {
       expect(error).toBeInstanceOf(AxiosError);
       expect(JSON.stringify(error)).not.toContain('super-secret-token');
       expect(JSON.stringify(error.toJSON())).not.toContain('super-secret-token');
-      expect(api.defaults.redact).toContain('Authorization');
+      expect(JSON.stringify(error)).toContain('[REDACTED');
+    });
+
+    it('redacts errors raised by other interceptors before the request was stamped', async () => {
+      const { store, api } = setup();
+      store.login('super-secret-token');
+      api.interceptors.request.use(async (config) => {
+        await Promise.resolve();
+        throw new AxiosError('refused by an app interceptor', 'ERR_APP', config);
+      });
+      const error = (await api.get('/x').catch((e: unknown) => e)) as AxiosError;
+      expect(error.message).toBe('refused by an app interceptor');
+      expect(JSON.stringify(error)).not.toContain('super-secret-token');
+      expect(store.inFlight).toBe(0);
     });
 
     it('keeps redacting when a request brings its own `redact` list', async () => {
@@ -205,13 +225,12 @@ describe('bindAxios', () => {
       expect(authOf(two.sent[0], 'X-Token')).toBe('t');
     });
 
-    it('unbinding removes the header, the interceptors and the redaction entry it added', async () => {
+    it('unbinding removes the header and the interceptors', async () => {
       const { store, api, unbind, sent } = setup();
       store.login('t');
       unbind();
       unbind();
       expect(api.defaults.headers.common['Authorization']).toBeUndefined();
-      expect(api.defaults.redact).toBeUndefined();
       store.update({ token: 't2' });
       await api.get('/x');
       expect(authOf(sent[0])).toBeUndefined();
