@@ -161,8 +161,7 @@ export class SessionStore<TUser = unknown> {
     }
     const ended = this.#state.session;
     if (ended.status !== 'authenticated') return;
-    this.#commit(ANONYMOUS, null, reason);
-    this.#emits.push(() => this.#logouts.next({ reason, session: ended as AuthenticatedSession<TUser> }));
+    this.#commit(ANONYMOUS, null, reason, { reason, session: ended as AuthenticatedSession<TUser> });
   }
 
   /**
@@ -173,28 +172,44 @@ export class SessionStore<TUser = unknown> {
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
-    this.#state.scope?.end(ended('disposed'));
-    this.#state = { session: ANONYMOUS, scope: null };
-    for (const binding of [...this.#bindings]) binding.detach();
-    this.#bindings.clear();
     storeLinks.delete(this);
-    this.#emits.push(() => {
-      this.#subject.complete();
-      this.#logouts.complete();
+    this.#emits.hold(() => {
+      const scope = this.#state.scope;
+      this.#state = { session: ANONYMOUS, scope: null };
+      for (const binding of [...this.#bindings]) binding.detach();
+      this.#bindings.clear();
+      scope?.end(ended('disposed'));
+      this.#emits.push(() => {
+        this.#subject.complete();
+        this.#logouts.complete();
+      });
     });
   }
 
   /**
    * Makes `session` current. The order is what makes logout a fence: the state the
    * request interceptors read changes first, then every binding's defaults, then the
-   * old epoch's requests are aborted, and only then do subscribers hear of it.
+   * old epoch's requests are aborted, and only then do subscribers hear of it (with the
+   * `logout$` event, if any, right after the session it belongs to).
    */
-  #commit(session: Session<TUser>, scope: AbortScope | null, endReason: LogoutReason | undefined): void {
-    const previous = this.#state.scope;
-    this.#state = { session, scope };
-    for (const binding of this.#bindings) binding.sync(this.#state);
-    if (previous !== null && previous !== scope && endReason !== undefined) previous.end(ended(endReason));
-    this.#emits.push(() => this.#subject.next(session));
+  #commit(
+    session: Session<TUser>,
+    scope: AbortScope | null,
+    endReason: LogoutReason | undefined,
+    logout?: LogoutEvent<TUser>,
+  ): void {
+    this.#emits.hold(() => {
+      const previous = this.#state.scope;
+      this.#state = { session, scope };
+      for (const binding of this.#bindings) binding.sync(this.#state);
+      // Queued before the old epoch's abort listeners run: a listener that calls back
+      // into the store queues its own emission after this one.
+      this.#emits.push(() => {
+        this.#subject.next(session);
+        if (logout !== undefined) this.#logouts.next(logout);
+      });
+      if (previous !== null && previous !== scope && endReason !== undefined) previous.end(ended(endReason));
+    });
   }
 
   #attach(binding: Binding): () => void {

@@ -12,11 +12,11 @@ export interface Credentials<TUser = unknown> {
   /** The access token, sent as `<scheme> <token>` by every bound axios instance. */
   token: string;
   /** A refresh token, kept with the session for the app's refresh call. */
-  refreshToken?: string;
+  refreshToken?: string | undefined;
   /** When the access token expires, in milliseconds since the epoch. */
-  expiresAt?: number;
+  expiresAt?: number | undefined;
   /** Whatever the app keeps about the signed-in user. */
-  user?: TUser;
+  user?: TUser | undefined;
 }
 
 /** The state when nobody is signed in. `token` is `null`. */
@@ -102,23 +102,37 @@ function invalid(api: string, message: string): SessionError {
   return new SessionError('INVALID_CREDENTIALS', `\`${api}\` ${message}`);
 }
 
-/** Checks the optional fields shared by `login()` and `update()`. */
-function assertOptionalFields(input: object, api: string): void {
+/**
+ * Reads the credential fields of `input` once each (a getter or Proxy cannot hand one
+ * value to validation and another to the session) and validates them.
+ */
+function readFields(input: Record<string, unknown>, api: string): Partial<Fields<unknown>> {
   for (const key of Object.keys(input)) {
     if (!CREDENTIAL_KEYS.has(key)) {
       throw invalid(api, `got an unknown field \`${key}\`; expected token, refreshToken, expiresAt or user`);
     }
   }
-  const { refreshToken, expiresAt } = input as Partial<Credentials>;
-  if (refreshToken !== undefined) assertToken(refreshToken, api, 'refreshToken');
-  if (expiresAt !== undefined && (typeof expiresAt !== 'number' || !Number.isFinite(expiresAt) || expiresAt < 0)) {
-    throw invalid(
-      api,
-      `needs \`expiresAt\` as milliseconds since the epoch (a finite number ≥ 0); got ${
-        typeof expiresAt === 'number' ? String(expiresAt) : describe(expiresAt)
-      }`,
-    );
+  const fields: Partial<Fields<unknown>> = {};
+  if ('token' in input) {
+    const token = input['token'];
+    assertToken(token, api);
+    fields.token = token;
   }
+  for (const key of ['refreshToken', 'expiresAt', 'user'] as const) {
+    if (!(key in input)) continue;
+    const value = input[key];
+    if (key === 'refreshToken' && value !== undefined) assertToken(value, api, 'refreshToken');
+    if (key === 'expiresAt' && value !== undefined && (typeof value !== 'number' || !Number.isFinite(value) || value < 0)) {
+      throw invalid(
+        api,
+        `needs \`expiresAt\` as milliseconds since the epoch (a finite number ≥ 0); got ${
+          typeof value === 'number' ? String(value) : describe(value)
+        }`,
+      );
+    }
+    (fields as Record<string, unknown>)[key] = value;
+  }
+  return fields;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -151,10 +165,9 @@ export function sessionFromLogin<TUser>(input: unknown, api: string): Authentica
   if (!isObject(input)) {
     assertToken(input, api); // throws: names what came instead of a token
   }
-  const credentials = input as unknown as Credentials<TUser>;
-  assertToken(credentials.token, api);
-  assertOptionalFields(credentials, api);
-  return freeze(credentials);
+  const record = input as Record<string, unknown>;
+  if (!('token' in record)) assertToken(undefined, api);
+  return freeze(readFields(record, api) as Fields<TUser>);
 }
 
 /**
@@ -169,9 +182,8 @@ export function sessionFromUpdate<TUser>(
   if (!isObject(changes)) {
     throw invalid(api, `needs an object of changes (token, refreshToken, expiresAt, user); got ${describe(changes)}`);
   }
-  if ('token' in changes) assertToken(changes['token'], api);
-  assertOptionalFields(changes, api);
-  const merged: Fields<TUser> = { ...current, ...(changes as Partial<Fields<TUser>>) };
+  const fields = readFields(changes, api);
+  const merged: Fields<TUser> = { ...current, ...(fields as Partial<Fields<TUser>>) };
   const same =
     merged.token === current.token &&
     merged.refreshToken === current.refreshToken &&

@@ -1,5 +1,8 @@
+import axios from 'axios';
 import { firstValueFrom, toArray } from 'rxjs';
+import { fakeAdapter } from './support/fake-adapter';
 import {
+  bindAxios,
   isSessionError,
   SessionStore,
   type LogoutEvent,
@@ -264,6 +267,40 @@ describe('SessionStore', () => {
       store.logout();
       expect(a).toEqual(['one', null, 'two']);
       expect(b).toEqual(['one', null, 'two']);
+    });
+  });
+
+  describe('reentrancy through logout$ and abort listeners', () => {
+    it('emits logout$ right after the anonymous session, before a login made by a session$ subscriber', () => {
+      const store = new SessionStore();
+      const heard: string[] = [];
+      store.session$.subscribe((s) => {
+        heard.push(`session$ ${s.token}`);
+        if (s.token === null && heard.length > 2) store.login('two');
+      });
+      store.logout$.subscribe((e) => heard.push(`logout$ ${e.reason} (store: ${store.session.token})`));
+      store.login('one');
+      store.logout();
+      expect(heard).toEqual(['session$ null', 'session$ one', 'session$ null', 'logout$ user (store: two)', 'session$ two']);
+      expect(store.session.token).toBe('two');
+    });
+
+    it('an abort listener that logs out during a replacing login leaves the last emission equal to the state', async () => {
+      const store = new SessionStore();
+      const fake = fakeAdapter({ hold: true });
+      const api = axios.create({ adapter: fake.adapter });
+      bindAxios(store, api);
+      store.login('one');
+      const seen = record<string | null>((next) => store.token$.subscribe(next));
+      const caught = api.get('/x').catch((e: unknown) => e);
+      await Promise.resolve();
+      // A listener on the old session's request that calls back into the store when it is cancelled.
+      fake.held[0]?.config.signal?.addEventListener?.('abort', () => store.logout('reentrant'));
+      store.login('two');
+      expect(axios.isCancel(await caught)).toBe(true);
+      expect(store.session.token).toBeNull();
+      expect(seen).toEqual(['one', 'two', null]);
+      expect(api.defaults.headers.common['Authorization']).toBeUndefined();
     });
   });
 

@@ -1,15 +1,19 @@
 import axios, {
   CanceledError,
+  getAdapter,
+  type AxiosAdapter,
   type AxiosInstance,
+  type AxiosPromise,
   type AxiosResponse,
   type InternalAxiosRequestConfig,
 } from 'axios';
-import { isSessionError, SessionError } from '../errors';
+import { SessionError } from '../errors';
 import { aborted, RequestSignal, type AbortScope } from '../internal/abort-scope';
 import { storeLinks, type StoreState } from '../internal/store-link';
 import type { SessionStore } from '../session-store';
-import { createOriginPolicy } from './origin-policy';
 import { parseBindOptions, type BindAxiosOptions } from './bind-options';
+import { headerOf, removeHeader } from './headers';
+import { createOriginPolicy } from './origin-policy';
 
 declare module 'axios' {
   interface AxiosRequestConfig {
@@ -29,22 +33,21 @@ declare module 'axios' {
   }
 }
 
-/** The binding's view of the store's state when a request's chain was built. */
-interface Stamp {
-  readonly scope: AbortScope | null;
-  /** The header value (`<scheme> <token>`), or `null` while anonymous. */
-  readonly value: string | null;
-}
-
 // axios calls an interceptor's `runWhen(config)` synchronously inside `get()`, right after
-// merging the defaults and before any interceptor runs. The stamp taken there tells the
-// request interceptor which epoch a request was issued in, even when other (async)
+// merging the defaults and before any interceptor runs. The epoch noted there tells the
+// request interceptor which session a request was issued in, even when other (async)
 // interceptors delay it past a logout. (A symbol in the defaults would do the same, but
-// costs axios' mergeConfig about 5% of a request.)
-const STAMP = Symbol('rx-session.stamp');
-type Stamped = { [STAMP]?: Stamp; redact?: string[] };
+// costs axios' mergeConfig about 5% of a request.) It holds the epoch's scope, never a
+// token, so logging a config shows none.
+const EPOCH = Symbol('rx-session.epoch');
+type Noted = InternalAxiosRequestConfig & { [EPOCH]?: AbortScope | null; redact?: string[] };
 
 const bound = new WeakSet<object>();
+
+// A fenced adapter remembers the adapter it wraps: a retried config brings the fence of
+// its first attempt, which must be replaced, not wrapped again.
+const WRAPPED = Symbol('rx-session.adapter');
+type Fenced = AxiosAdapter & { [WRAPPED]?: InternalAxiosRequestConfig['adapter'] };
 
 /**
  * Binds an axios instance to a store, and returns the function that unbinds it.
@@ -53,13 +56,14 @@ const bound = new WeakSet<object>();
  * - the instance's `defaults.headers.common[header]` follows the session (set to
  *   `<scheme> <token>`, deleted when signed out); the global `axios.defaults` is never
  *   touched;
- * - a synchronous request interceptor stamps the header from the *current* session when
- *   the request is dispatched, only for requests to the `baseURL`'s origin, relative URLs
- *   and `allowedOrigins` (exact origins);
+ * - the header is stamped from the *current* session when the request is dispatched,
+ *   only for requests to the `baseURL`'s origin, relative URLs and `allowedOrigins`
+ *   (exact origins); on other requests it is removed;
  * - every request of a session is cancelled when that session ends (logout, a new
  *   login, dispose), with `CanceledError`; `config.signal.reason` is then a
  *   `SessionError('SESSION_ENDED')`. A caller's own `signal` still cancels its request;
- * - the header is listed in `redact`, so serialised errors never show the token.
+ * - the header is listed in the request's `redact`, so serialised errors never show the
+ *   token.
  *
  * Requests with `skipAuth: true` carry no token and are not tied to the session.
  * Any number of instances can be bound to one store; an instance can be bound once.
@@ -72,7 +76,7 @@ const bound = new WeakSet<object>();
  * ```ts
  * const api = axios.create({ baseURL: 'https://api.example.com' });
  * const unbind = bindAxios(store, api, { allowedOrigins: ['https://files.example.com'] });
- * await api.get('/me');                       // Authorization: Bearer <token>
+ * await api.get('/me');                         // Authorization: Bearer <token>
  * await api.get('/health', { skipAuth: true }); // no token, not cancelled by logout
  * unbind();
  * ```
@@ -98,101 +102,158 @@ export function bindAxios<TUser>(
   const defaults = instance.defaults;
   const common = defaults.headers.common as Record<string, unknown>;
   const mayCarryToken = createOriginPolicy(allowedOrigins, () => defaults.baseURL);
+  // axios (follow-redirects) drops `Authorization` on a redirect to another origin by
+  // itself, but no other header: a custom one needs the same guard.
+  const guardRedirects = header.toLowerCase() !== 'authorization';
+  // The values this binding stamped lately: on a `skipAuth` request those are removed,
+  // while an auth header of the caller's own is kept.
+  const recent: string[] = [];
 
   let seenState: StoreState | undefined;
-  let stamp: Stamp = { scope: null, value: null };
-  /** The stamp of the store's current state, rebuilt only when the state changed. */
-  function current(): Stamp {
+  let scope: AbortScope | null = null;
+  let value: string | null = null;
+  /** Brings `scope` and `value` up to the store's current state. */
+  function refresh(): void {
     const state = link!.state();
-    if (state !== seenState) {
-      seenState = state;
-      const token = state.session.token;
-      stamp = { scope: state.scope, value: token === null ? null : scheme === '' ? token : `${scheme} ${token}` };
+    if (state === seenState) return;
+    seenState = state;
+    scope = state.scope;
+    const token = state.session.token;
+    value = token === null ? null : scheme === '' ? token : `${scheme} ${token}`;
+    if (value !== null && !recent.includes(value)) {
+      recent.unshift(value);
+      recent.length = Math.min(recent.length, 4);
     }
-    return stamp;
   }
 
-  // One frozen list shared by every request: no allocation per request, and no request
-  // can change another's.
-  const redactList: string[] = Object.freeze([header]) as string[];
-  /** List the header in axios' `redact`, so that a serialised error of this request never shows it. */
-  function redact(config: Stamped): void {
+  /** Lists the header in axios' `redact`, so that a serialised error of this request never shows it. */
+  function redact(config: Noted): void {
     const list = config.redact;
-    if (list === undefined) config.redact = redactList;
-    else if (list !== redactList && !list.includes(header)) config.redact = [...list, header];
+    if (list === undefined) config.redact = [header];
+    else if (!list.includes(header)) config.redact = [...list, header];
   }
 
   /** `runWhen`: called when the chain is built, synchronously inside `get()`. Always runs the interceptor. */
-  function capture(config: InternalAxiosRequestConfig): boolean {
-    const at = current();
-    (config as Stamped)[STAMP] = at;
-    if (at.value !== null) redact(config as Stamped);
+  function noteEpoch(config: Noted): boolean {
+    refresh();
+    config[EPOCH] = scope;
+    if (value !== null) redact(config);
     return true;
   }
 
-  function onRequest(config: InternalAxiosRequestConfig): InternalAxiosRequestConfig {
-    const merged = (config as Stamped)[STAMP];
-    const headers = config.headers as InternalAxiosRequestConfig['headers'] & Record<string, unknown>;
-    const sent = headers[header];
-
+  function onRequest(config: Noted): Noted {
+    const headers = config.headers;
+    refresh();
     if (config.skipAuth === true) {
-      // Remove the session's header (merged from the defaults), but keep one the caller
-      // set on this request for an auth of their own.
-      if (sent !== undefined && (sent === merged?.value || sent === current().value)) headers.delete(header);
+      const sent = headerOf(headers, header);
+      if (typeof sent === 'string' && recent.includes(sent)) removeHeader(headers, header);
       return config;
     }
-    const now = current();
-    if (merged !== undefined && merged.scope !== null && merged.scope !== now.scope) {
-      // Issued in a session that has ended while it waited in the interceptor chain.
-      config.signal = aborted(merged.scope.endedWith);
-      throw new CanceledError('canceled: the session this request was issued in has ended', config);
-    }
-    if (now.scope === null) {
-      if (sent !== undefined) headers.delete(header);
+    const issuedIn = config[EPOCH];
+    if (issuedIn != null && issuedIn !== scope) cancelEnded(config, issuedIn);
+    if (scope === null) {
+      removeHeader(headers, header);
       return config;
     }
-    // The binding owns the header: whatever the config carries (a stale default, a retried
-    // config's old token), it leaves with the current token or not at all.
-    if (mayCarryToken(config)) {
-      if (sent !== now.value) {
-        if (sent === undefined) headers.set(header, now.value);
-        else headers[header] = now.value;
-        redact(config as Stamped);
-      }
-    } else if (sent !== undefined) {
-      headers.delete(header);
+    const stamp = mayCarryToken(config);
+    if (stamp) {
+      if (headers[header] !== value) headers.set(header, value);
+      redact(config);
+      if (guardRedirects) guardRedirect(config);
+    } else {
+      removeHeader(headers, header);
     }
-    config.signal = now.scope.track(config.signal);
+    config.adapter = fence(config.adapter, scope, stamp);
     return config;
+  }
+
+  /** Removes the header and throws: a request of an ended session must not leave. */
+  function cancelEnded(config: Noted, ended: AbortScope): never {
+    removeHeader(config.headers, header);
+    config.signal = aborted(ended.endedWith);
+    throw new CanceledError('canceled: the session this request was issued in has ended', config);
+  }
+
+  /**
+   * Wraps the adapter: the last step before bytes leave. There the request is checked
+   * once more against the session (other interceptors may have run since), tied to the
+   * epoch with its own signal, and untied when the adapter settles (for a streamed
+   * body, when the stream closes), whatever response interceptors do afterwards.
+   */
+  function fence(adapter: InternalAxiosRequestConfig['adapter'], issuedIn: AbortScope, stamp: boolean): AxiosAdapter {
+    const original = typeof adapter === 'function' && WRAPPED in adapter ? (adapter as Fenced)[WRAPPED] : adapter;
+    const fenced: Fenced = (config) => {
+      const request = config as Noted;
+      refresh();
+      if (issuedIn !== scope) cancelEnded(request, issuedIn);
+      const headers = request.headers;
+      if (!stamp) removeHeader(headers, header);
+      else if (headers[header] !== value) headers.set(header, value);
+      const signal = issuedIn.track(request.signal);
+      request.signal = signal;
+      let pending: AxiosPromise;
+      try {
+        pending = getAdapter(original ?? axios.defaults.adapter, request)(request);
+      } catch (err) {
+        signal.settle();
+        throw err;
+      }
+      return pending.then(
+        (response) => {
+          settleAfter(response, signal);
+          return response;
+        },
+        (err: unknown) => {
+          signal.settle();
+          throw err;
+        },
+      );
+    };
+    fenced[WRAPPED] = original;
+    return fenced;
+  }
+
+  /** Strips the header on a redirect to an origin that may not have the token. */
+  function guardRedirect(config: Noted): void {
+    const own = config.beforeRedirect;
+    config.beforeRedirect = (options, responseDetails, requestDetails) => {
+      const href = (options as { href?: unknown }).href;
+      if (typeof href !== 'string' || !mayCarryToken({ url: href })) {
+        const hop = (options as { headers?: Record<string, unknown> }).headers;
+        if (hop !== undefined) removeHeader(hop, header);
+      }
+      own?.(options, responseDetails, requestDetails);
+    };
   }
 
   function onFulfilled(response: AxiosResponse): AxiosResponse {
     const signal = (response as Partial<AxiosResponse> | undefined)?.config?.signal;
-    if (signal instanceof RequestSignal) {
-      signal.settle();
-      // A response that was on its way when the session ended is never delivered.
-      if (signal.aborted && isSessionError(signal.reason, 'SESSION_ENDED')) {
-        throw new CanceledError(undefined, response.config, response.request);
-      }
+    // A response that was on its way when its session ended is never delivered.
+    if (signal instanceof RequestSignal && signal.sessionEnded() !== undefined) {
+      throw new CanceledError(undefined, response.config, response.request);
     }
     return response;
   }
 
   function onRejected(error: unknown): Promise<never> {
-    const signal = (error as { config?: { signal?: unknown } } | null)?.config?.signal;
-    if (signal instanceof RequestSignal) signal.settle();
+    const config = (error as { config?: InternalAxiosRequestConfig } | null)?.config;
+    const signal = config?.signal;
+    // Nor is a failure of an ended session: for the caller, the request was cancelled.
+    if (signal instanceof RequestSignal && signal.sessionEnded() !== undefined && !axios.isCancel(error)) {
+      return Promise.reject(new CanceledError(undefined, config));
+    }
     return Promise.reject(error);
   }
 
   const detach = link.attach({
     sync() {
-      const { value } = current();
-      if (value === null) delete common[header];
-      else common[header] = value;
+      refresh();
+      removeHeader(common, header);
+      if (value !== null) common[header] = value;
     },
     detach: () => unbind(),
   });
-  const requestId = instance.interceptors.request.use(onRequest, undefined, { synchronous: true, runWhen: capture });
+  const requestId = instance.interceptors.request.use(onRequest, undefined, { synchronous: true, runWhen: noteEpoch });
   const responseId = instance.interceptors.response.use(onFulfilled, onRejected);
   bound.add(instance);
 
@@ -203,11 +264,22 @@ export function bindAxios<TUser>(
     detach();
     instance.interceptors.request.eject(requestId);
     instance.interceptors.response.eject(responseId);
-    if (common[header] === stamp.value) delete common[header];
+    if (value !== null && headerOf(common, header) === value) removeHeader(common, header);
     bound.delete(instance);
   };
-
   return unbind;
+}
+
+/** Unties the request when the adapter is done with it: now, or when a streamed body closes. */
+function settleAfter(response: AxiosResponse, signal: RequestSignal): void {
+  const body = response.data as { once?: unknown; pipe?: unknown; destroyed?: boolean } | null | undefined;
+  if (body != null && typeof body.once === 'function' && typeof body.pipe === 'function' && body.destroyed !== true) {
+    // A Node stream: the http adapter keeps listening to the signal until it ends, so a
+    // logout meanwhile still aborts it.
+    (body.once as (event: string, fn: () => void) => void).call(body, 'close', () => signal.settle());
+  } else {
+    signal.settle();
+  }
 }
 
 function assertInstance(instance: unknown): asserts instance is AxiosInstance {

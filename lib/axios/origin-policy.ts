@@ -2,23 +2,31 @@
  * Decides, per request, whether its target origin may receive the token.
  *
  * Allowed are relative URLs (they go to the instance's `baseURL`, or to the page's own
- * origin), the origin of the instance's `baseURL`, and the `allowedOrigins`. Origins
- * are compared exactly as the WHATWG URL parser gives them (scheme, host, port), never
- * by string prefix: `https://api.x.com` is a prefix of `https://api.x.com.evil.net`.
+ * origin), the origin of the instance's `baseURL`, and the `allowedOrigins`. The target
+ * is worked out the way axios does (its `buildFullPath`), and origins are compared as
+ * the WHATWG URL parser gives them (scheme, host, port), never by string prefix:
+ * `https://api.x.com` is a prefix of `https://api.x.com.evil.net`. The parser also
+ * decides what only looks relative: `' http://evil'`, `'/\t/evil'` and `'\\\\evil'` all
+ * go to `evil` in browsers and in Node.
  */
 
-// The test axios' buildFullPath uses to decide whether `url` replaces `baseURL`.
+// axios' isAbsoluteURL: whether `url` replaces `baseURL`.
 const ABSOLUTE_URL = /^([a-z][a-z\d+\-.]*:)?\/\//i;
-// The scheme and authority of an absolute URL: everything before its path, query or
-// fragment. Parsing only this part gives the same origin, and a small cache keyed by it
-// keeps `new URL()` off the hot path.
-const AUTHORITY = /^([a-z][a-z\d+\-.]*:)?\/\/[^/?#]*/i;
+// Certainly relative to the parser too: empty, a query or fragment, a path with one
+// leading slash, or a plain path segment (no scheme: no `:` before the first `/?#`).
+const PLAINLY_RELATIVE = /^(?:$|[?#]|\/(?![/\\\t\n\r])|[\w.~%-]+(?:[/?#]|$))/;
+// A clean http(s) URL's scheme and authority: no whitespace, control characters,
+// backslashes or userinfo, which the parser would treat specially. Its origin is that of
+// the whole URL, so a small cache keyed by it keeps `new URL()` off the hot path.
+const CLEAN_AUTHORITY = /^https?:\/\/[^/?#\\@\s\x00-\x1f]*(?=[/?#]|$)/i;
+// Relative URLs resolve against this, so that they can be told from absolute ones.
+const RELATIVE_HOST = 'rx-session.invalid';
 const CACHE_LIMIT = 64;
 
 /** The parts of a request config the policy reads. */
 export interface UrlConfig {
-  url?: string | undefined;
-  baseURL?: string | undefined;
+  url?: unknown;
+  baseURL?: unknown;
   allowAbsoluteUrls?: boolean | undefined;
 }
 
@@ -43,57 +51,66 @@ export function parseAllowedOrigin(entry: unknown, index: number): string {
   return url.origin;
 }
 
+/** `'relative'` for a URL that resolves against the page (or `baseURL`), else its origin. */
+type Target = string;
+const RELATIVE: Target = 'relative';
+
+function resolveBase(): string {
+  const protocol = (globalThis as { location?: { protocol?: string } }).location?.protocol;
+  return `${protocol === 'https:' ? 'https:' : 'http:'}//${RELATIVE_HOST}/`;
+}
+
+function parseTarget(url: string): Target {
+  try {
+    const parsed = new URL(url, resolveBase());
+    return parsed.hostname === RELATIVE_HOST ? RELATIVE : parsed.origin;
+  } catch {
+    return 'null';
+  }
+}
+
 /**
  * Builds the per-request check. `defaultBaseURL` is read on every call, so a
  * `baseURL` set on the instance after binding is honoured.
  */
 export function createOriginPolicy(
   allowedOrigins: ReadonlySet<string>,
-  defaultBaseURL: () => string | undefined,
+  defaultBaseURL: () => unknown,
 ): (config: UrlConfig) => boolean {
-  const origins = new Map<string, string>();
-  let lastBase: string | undefined;
-  let lastDefault: string | undefined;
-  let lastBaseAllowed = false;
+  const cache = new Map<string, Target>();
 
-  function originOf(absoluteUrl: string): string {
-    const authority = AUTHORITY.exec(absoluteUrl)?.[0] ?? absoluteUrl;
-    let origin = origins.get(authority);
-    if (origin === undefined) {
-      try {
-        // Protocol-relative URLs take the page's scheme, as the browser will.
-        origin = new URL(authority, globalThis.location?.href ?? 'http://localhost').origin;
-      } catch {
-        origin = 'null';
-      }
-      if (origins.size >= CACHE_LIMIT) origins.clear();
-      origins.set(authority, origin);
+  function targetOf(url: string): Target {
+    if (PLAINLY_RELATIVE.test(url)) return RELATIVE;
+    const key = CLEAN_AUTHORITY.exec(url)?.[0];
+    if (key === undefined) return parseTarget(url);
+    let target = cache.get(key);
+    if (target === undefined) {
+      target = parseTarget(key);
+      if (cache.size >= CACHE_LIMIT) cache.clear();
+      cache.set(key, target);
     }
-    return origin;
+    return target;
   }
 
-  function allowed(absoluteUrl: string): boolean {
-    const origin = originOf(absoluteUrl);
-    if (allowedOrigins.has(origin)) return true;
+  function allowed(target: Target): boolean {
+    if (target === RELATIVE) return true;
+    if (target === 'null') return false;
+    if (allowedOrigins.has(target)) return true;
     const base = defaultBaseURL();
-    return typeof base === 'string' && ABSOLUTE_URL.test(base) && originOf(base) === origin;
+    return typeof base === 'string' && base !== '' && targetOf(base) === target;
   }
 
   return function mayCarryToken(config: UrlConfig): boolean {
-    const url = typeof config.url === 'string' ? config.url : '';
+    const raw = config.url;
+    const url = typeof raw === 'string' ? raw : raw == null ? '' : String(raw);
     const base = config.baseURL;
-    // Fast path: a path starting with one '/' is relative (the common case).
-    const absolute = !(url.charCodeAt(0) === 47 && url.charCodeAt(1) !== 47) && ABSOLUTE_URL.test(url);
-    if (typeof base === 'string' && base !== '' && (!absolute || config.allowAbsoluteUrls === false)) {
-      // axios joins url to baseURL: the request goes to baseURL's origin.
-      const instanceBase = defaultBaseURL();
-      if (base !== lastBase || instanceBase !== lastDefault) {
-        lastBase = base;
-        lastDefault = instanceBase;
-        lastBaseAllowed = !ABSOLUTE_URL.test(base) || allowed(base);
+    if (typeof raw === 'string' && typeof base === 'string' && base !== '') {
+      if (!ABSOLUTE_URL.test(url) || config.allowAbsoluteUrls === false) {
+        // axios joins url to baseURL ("<base>/<url>"): the request goes to baseURL's
+        // origin, which is allowed by definition when it is the instance's own.
+        return base === defaultBaseURL() || allowed(targetOf(base));
       }
-      return lastBaseAllowed;
     }
-    return absolute ? allowed(url) : true;
+    return allowed(targetOf(url));
   };
 }

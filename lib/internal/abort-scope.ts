@@ -1,5 +1,5 @@
 import type { GenericAbortSignal } from 'axios';
-import type { SessionError } from '../errors';
+import { isSessionError, type SessionError } from '../errors';
 
 
 /** The event a {@link RequestSignal} hands its listeners: what axios' adapters expect. */
@@ -29,12 +29,33 @@ export class RequestSignal implements GenericAbortSignal {
   onabort: AbortListener | null = null;
 
   #listeners: AbortListener[] | undefined;
+  /** The scope while tracked; cleared on settle. */
   #scope: AbortScope | undefined;
+  /** The scope it was created in, kept after settle. */
+  readonly #home: AbortScope | undefined;
   #follows: CallerLink | undefined;
+  /** The caller's own signal, so that a retried config follows it rather than this. */
+  readonly #origin: GenericAbortSignal | undefined;
 
   /** @internal Use {@link AbortScope.track}. */
-  constructor(scope: AbortScope | undefined) {
+  constructor(scope: AbortScope | undefined, origin?: GenericAbortSignal) {
     this.#scope = scope;
+    this.#home = scope;
+    this.#origin = origin;
+  }
+
+  /** @internal The caller's own signal this one follows, if any. */
+  get origin(): GenericAbortSignal | undefined {
+    return this.#origin;
+  }
+
+  /**
+   * @internal The `SESSION_ENDED` error if the session this request belongs to has
+   * ended, even after the request settled.
+   */
+  sessionEnded(): SessionError | undefined {
+    const reason = this.reason;
+    return this.#home?.endedWith ?? (this.aborted && isSessionError(reason, 'SESSION_ENDED') ? reason : undefined);
   }
 
   addEventListener(type: string, listener: AbortListener): void {
@@ -160,9 +181,11 @@ export class AbortScope {
   /** A signal for a new request of this epoch, following the caller's own `signal` if any. */
   track(caller: GenericAbortSignal | undefined): RequestSignal {
     if (this.#endedWith !== undefined) return aborted(this.#endedWith);
-    const signal = new RequestSignal(this);
+    // A retried config brings the signal of its first attempt: follow what that one followed.
+    const origin = caller instanceof RequestSignal ? caller.origin : (caller ?? undefined);
+    const signal = new RequestSignal(this, origin);
     this.#live.add(signal);
-    if (caller !== undefined && caller !== null) signal.link(caller);
+    if (origin !== undefined) signal.link(origin);
     return signal;
   }
 

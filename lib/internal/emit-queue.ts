@@ -12,7 +12,28 @@ export class EmitQueue {
   /** Runs `emit` now, or after the emission under way if there is one. */
   push(emit: () => void): void {
     this.#queue.push(emit);
-    if (this.#draining) return;
+    if (!this.#draining) this.#drain();
+  }
+
+  /**
+   * Runs `change` with emissions held, then emits what it queued. A state change and its
+   * side effects (abort listeners that may call back into the store) then queue their
+   * emissions in the order the changes happened.
+   */
+  hold(change: () => void): void {
+    if (this.#draining) {
+      change();
+      return;
+    }
+    this.#draining = true;
+    try {
+      change();
+    } finally {
+      this.#drain();
+    }
+  }
+
+  #drain(): void {
     this.#draining = true;
     try {
       for (let next = this.#queue.shift(); next !== undefined; next = this.#queue.shift()) next();

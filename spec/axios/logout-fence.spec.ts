@@ -1,3 +1,5 @@
+import { getEventListeners } from 'node:events';
+import { inspect } from 'node:util';
 import axios, { type AxiosError, type AxiosInstance } from 'axios';
 import { bindAxios, getSessionEnd, isSessionError, SessionStore } from '../../lib/index';
 import { startServer, type TestServer } from '../support/test-server';
@@ -198,6 +200,105 @@ describe('logout is a fence (over the wire)', () => {
     store.logout();
     server.release();
     expect((await pending).cancel).toBe(true);
+  });
+
+  it('holds when an interceptor registered before binding replaces config.signal', async () => {
+    const other = axios.create({ baseURL: server.origin });
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    // Registered first, so it runs after the binding's interceptor.
+    other.interceptors.request.use(async (config) => {
+      await gate;
+      config.signal = AbortSignal.timeout(5_000);
+      return config;
+    });
+    other.interceptors.request.use((config) => {
+      const { signal: _dropped, ...rest } = config;
+      return rest as typeof config;
+    });
+    bindAxios(store, other);
+    store.login('old-token');
+    const pending = outcome(other.get('/held'));
+    await Promise.resolve();
+    store.logout();
+    release();
+    const result = await pending;
+    expect(result.cancel).toBe(true);
+    expect(server.seen).toHaveLength(0);
+  });
+
+  it('cancels a request whose signal another interceptor replaced, on the wire', async () => {
+    const other = axios.create({ baseURL: server.origin });
+    other.interceptors.request.use((config) => {
+      config.signal = new AbortController().signal;
+      return config;
+    });
+    bindAxios(store, other);
+    store.login('t');
+    const pending = outcome(other.get('/slow/replaced-signal'));
+    await server.arrived(1);
+    store.logout();
+    expect((await pending).cancel).toBe(true);
+    await server.droppedAtLeast(1);
+  });
+
+  it('leaves nothing tracked when a response interceptor registered before binding unwraps the data', async () => {
+    const other = axios.create({ baseURL: server.origin });
+    other.interceptors.response.use((response) => response.data as never);
+    bindAxios(store, other);
+    store.login('t');
+    await Promise.all(Array.from({ length: 20 }, (_, i) => other.get(`/unwrapped/${i}`)));
+    expect(store.inFlight).toBe(0);
+  });
+
+  it('cancels a streamed response body on logout, and then stops tracking it', async () => {
+    store.login('t');
+    const response = await api.get<NodeJS.ReadableStream>('/stream', { responseType: 'stream' });
+    const received: string[] = [];
+    const ended = new Promise<string>((resolve) => {
+      response.data.on('data', (chunk: Buffer) => received.push(chunk.toString()));
+      response.data.on('error', () => resolve('error'));
+      response.data.on('close', () => resolve('close'));
+    });
+    while (received.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(store.inFlight).toBe(1);
+    store.logout();
+    const before = received.length;
+    await ended;
+    await server.droppedAtLeast(1);
+    expect(received.length - before).toBeLessThanOrEqual(1);
+  });
+
+  it('a retry of a config keeps following the caller’s signal, with one listener on it', async () => {
+    store.login('t');
+    const controller = new AbortController();
+    const first = await api.get('/me', { signal: controller.signal });
+    const second = await api.request(first.config);
+    const third = api.request(second.config).catch((e: unknown) => e);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+    controller.abort();
+    const error = await third;
+    if (!axios.isCancel(error)) {
+      // The third attempt may have completed before the abort: it then left nothing behind.
+      expect(error).toMatchObject({ status: 200 });
+    }
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    expect(store.inFlight).toBe(0);
+  });
+
+  it('keeps the token out of a logged config of a request that never carried it', async () => {
+    store.login('never-logged-token');
+    const response = await api.get('/public', { skipAuth: true });
+    expect(inspect(response.config, { depth: 6, showHidden: true })).not.toContain('never-logged-token');
+  });
+
+  it('lets other interceptors extend the redact list', async () => {
+    api.interceptors.request.use((config) => {
+      config.redact?.push('Cookie');
+      return config;
+    });
+    store.login('t');
+    await expect(api.get('/me')).resolves.toMatchObject({ status: 200 });
   });
 
   it('the fetch adapter is fenced too', async () => {

@@ -46,6 +46,34 @@ describe('the token goes only to allowed origins', () => {
       expect(apiServer.seen[0]?.authorization).toBeUndefined();
     });
 
+    it('withholds it from URLs that only look relative: leading space, tab, backslashes', async () => {
+      const api = axios.create();
+      bindAxios(store, api, { allowedOrigins: [apiServer.origin] });
+      const foreign = thirdParty.origin;
+      for (const url of [` ${foreign}/space`, `\n${foreign}/newline`, `\t${foreign}/tab`, `ht\ttp${foreign.slice(4)}/split-scheme`]) {
+        await api.get(url);
+      }
+      await api.get('/x', { baseURL: ` ${foreign}` });
+      expect(thirdParty.seen).toHaveLength(5);
+      expect(thirdParty.seen.map((r) => r.authorization)).toEqual([undefined, undefined, undefined, undefined, undefined]);
+    });
+
+    it('withholds a custom header on a redirect to another origin', async () => {
+      const api = axios.create({ baseURL: apiServer.origin });
+      bindAxios(store, api, { header: 'X-Api-Key', scheme: '' });
+      await api.get(`/redirect?to=${encodeURIComponent(`${thirdParty.origin}/landed`)}`);
+      expect(apiServer.seen[0]?.headers['x-api-key']).toBe('secret-token');
+      expect(thirdParty.seen[0]?.path).toBe('/landed');
+      expect(thirdParty.seen[0]?.headers['x-api-key']).toBeUndefined();
+    });
+
+    it('keeps a custom header on a redirect within the allowed origin', async () => {
+      const api = axios.create({ baseURL: apiServer.origin });
+      bindAxios(store, api, { header: 'X-Api-Key', scheme: '' });
+      await api.get(`/redirect?to=${encodeURIComponent('/landed')}`);
+      expect(apiServer.seen[1]?.headers['x-api-key']).toBe('secret-token');
+    });
+
     it('withholds it when a request overrides baseURL with a foreign origin', async () => {
       const api = axios.create({ baseURL: apiServer.origin });
       bindAxios(store, api);
@@ -74,6 +102,11 @@ describe('the token goes only to allowed origins', () => {
       ['http://api.x.com/downgrade', false],
       ['https://api.x.com:8443/other-port', false],
       ['//evil.net/protocol-relative', false],
+      // axios joins these to baseURL ("https://api.x.com/ https://evil.net/..."): they go to api.x.com.
+      [' https://evil.net/joined-to-base', true],
+      ['\\\\evil.net/joined-to-base', true],
+      ['?q=1', true],
+      ['users/1', true],
       ['https://API.X.COM/case-insensitive-host', true],
       ['https://api.x.com:443/default-port', true],
       ['https://api.x.com/v2', true],
@@ -95,6 +128,44 @@ describe('the token goes only to allowed origins', () => {
       expect(await carries('https://files.x.com/a')).toBe(true);
       expect(await carries('https://files.x.com.evil.net/a')).toBe(false);
       expect(await carries('https://files.x.co/a')).toBe(false);
+    });
+
+    it('judges the same tricks without a baseURL, and a per-request baseURL of backslashes', async () => {
+      const carries = bound(undefined);
+      for (const url of ['\\\\evil.net/x', '/\\evil.net/x', '/\t/evil.net/x', ' https://evil.net/x']) {
+        expect(await carries(url)).toBe(false);
+      }
+      const withBase = bound('https://api.x.com');
+      expect(await withBase('/x', { baseURL: '\\\\evil.net' })).toBe(false);
+      expect(await withBase('/x', { baseURL: ' https://evil.net' })).toBe(false);
+    });
+
+    it('judges a URL object by its origin', async () => {
+      const carries = bound('https://api.x.com');
+      expect(await carries(new URL('https://evil.net/x') as unknown as string)).toBe(false);
+      const plain = bound(undefined, ['https://files.x.com']);
+      expect(await plain(new URL('https://files.x.com/x') as unknown as string)).toBe(true);
+    });
+
+    it('never matches an opaque ("null") origin, even against a baseURL that has one', async () => {
+      const carries = bound('myapp://localhost');
+      expect(await carries('myapp://evil.example/x')).toBe(false);
+      expect(await carries('/relative')).toBe(true);
+    });
+
+    it('finds the header under another casing set by other code', async () => {
+      const store = new SessionStore();
+      const fake = fakeAdapter();
+      const api = axios.create({ baseURL: 'https://api.x.com', adapter: fake.adapter });
+      api.defaults.headers.common['authorization'] = 'placeholder';
+      bindAxios(store, api);
+      store.login('tok');
+      await api.get('https://evil.example/x');
+      await api.get('/public', { skipAuth: true });
+      expect(fake.sent.map((c) => c.headers.get('authorization') ?? null)).toEqual([null, null]);
+      store.logout();
+      await api.get('/after');
+      expect(fake.sent[2]?.headers.get('authorization') ?? null).toBeNull();
     });
 
     it('joins absolute URLs to baseURL when allowAbsoluteUrls is false, as axios does', async () => {

@@ -13,7 +13,8 @@ export interface SeenRequest {
  * notices sockets the client drops.
  *
  * Routes: `/slow` never answers by itself (call `release()` to answer them all);
- * `/status/<code>` answers with that status; anything else answers 200 with JSON
+ * `/stream` sends a chunk every 20 ms for 5 s; `/redirect?to=<url>` answers 302 to that
+ * URL; `/status/<code>` answers with that status; anything else answers 200 with JSON
  * `{ path, authorization }`.
  */
 export interface TestServer {
@@ -55,6 +56,22 @@ export async function startServer(): Promise<TestServer> {
     poke();
     if (path.startsWith('/slow')) {
       slow.add(res);
+      return;
+    }
+    if (path.startsWith('/stream')) {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      const timer = setInterval(() => res.write('chunk\n'), 20);
+      const stop = setTimeout(() => res.end(), 5_000);
+      res.on('close', () => {
+        clearInterval(timer);
+        clearTimeout(stop);
+      });
+      return;
+    }
+    if (path.startsWith('/redirect')) {
+      const to = new URL(path, 'http://x').searchParams.get('to') ?? '/';
+      res.writeHead(302, { location: to });
+      res.end();
       return;
     }
     const status = /^\/status\/(\d{3})/.exec(path);

@@ -1,0 +1,27 @@
+/**
+ * Case-insensitive header access that works on axios' `AxiosHeaders` and on the plain
+ * objects found in `defaults.headers.common` or a redirect's options. A header set as
+ * `authorization` by other code must not slip past a check for `Authorization`.
+ */
+type Headers = Record<string, unknown> & { delete?: (name: string) => unknown };
+
+/** The header's value under any casing of its name, or `undefined`. */
+export function headerOf(headers: object, name: string): unknown {
+  const bag = headers as Headers;
+  const exact = bag[name];
+  if (exact !== undefined) return exact;
+  const lower = name.toLowerCase();
+  for (const key of Object.keys(bag)) if (key.toLowerCase() === lower) return bag[key];
+  return undefined;
+}
+
+/** Removes the header under every casing of its name. */
+export function removeHeader(headers: object, name: string): void {
+  const bag = headers as Headers;
+  if (typeof bag.delete === 'function') {
+    bag.delete(name); // AxiosHeaders: already case-insensitive
+    return;
+  }
+  const lower = name.toLowerCase();
+  for (const key of Object.keys(bag)) if (key.toLowerCase() === lower) delete bag[key];
+}
