@@ -105,8 +105,8 @@ export function bindAxios<TUser>(
   // axios (follow-redirects) drops `Authorization` on a redirect to another origin by
   // itself, but no other header: a custom one needs the same guard.
   const guardRedirects = header.toLowerCase() !== 'authorization';
-  // The values this binding stamped lately: on a `skipAuth` request those are removed,
-  // while an auth header of the caller's own is kept.
+  // The values this binding stamped lately. Where the token must not go (skipAuth, other
+  // origins, signed out) these are removed, while a header of the caller's own is kept.
   const recent: string[] = [];
 
   let seenState: StoreState | undefined;
@@ -122,8 +122,14 @@ export function bindAxios<TUser>(
     value = token === null ? null : scheme === '' ? token : `${scheme} ${token}`;
     if (value !== null && !recent.includes(value)) {
       recent.unshift(value);
-      recent.length = Math.min(recent.length, 4);
+      recent.length = Math.min(recent.length, 8);
     }
+  }
+
+  /** Removes the session's token (the current or a recent one) from `headers`; keeps any other value. */
+  function dropToken(headers: object): void {
+    const sent = headerOf(headers, header);
+    if (typeof sent === 'string' && recent.includes(sent)) removeHeader(headers, header);
   }
 
   /** Lists the header in axios' `redact`, so that a serialised error of this request never shows it. */
@@ -145,14 +151,15 @@ export function bindAxios<TUser>(
     const headers = config.headers;
     refresh();
     if (config.skipAuth === true) {
-      const sent = headerOf(headers, header);
-      if (typeof sent === 'string' && recent.includes(sent)) removeHeader(headers, header);
+      dropToken(headers);
+      unfence(config);
       return config;
     }
     const issuedIn = config[EPOCH];
     if (issuedIn != null && issuedIn !== scope) cancelEnded(config, issuedIn);
     if (scope === null) {
-      removeHeader(headers, header);
+      dropToken(headers);
+      unfence(config);
       return config;
     }
     const stamp = mayCarryToken(config);
@@ -161,15 +168,15 @@ export function bindAxios<TUser>(
       redact(config);
       if (guardRedirects) guardRedirect(config);
     } else {
-      removeHeader(headers, header);
+      dropToken(headers);
     }
     config.adapter = fence(config.adapter, scope, stamp);
     return config;
   }
 
-  /** Removes the header and throws: a request of an ended session must not leave. */
+  /** Removes the token and throws: a request of an ended session must not leave. */
   function cancelEnded(config: Noted, ended: AbortScope): never {
-    removeHeader(config.headers, header);
+    dropToken(config.headers);
     config.signal = aborted(ended.endedWith);
     throw new CanceledError('canceled: the session this request was issued in has ended', config);
   }
@@ -181,13 +188,13 @@ export function bindAxios<TUser>(
    * body, when the stream closes), whatever response interceptors do afterwards.
    */
   function fence(adapter: InternalAxiosRequestConfig['adapter'], issuedIn: AbortScope, stamp: boolean): AxiosAdapter {
-    const original = typeof adapter === 'function' && WRAPPED in adapter ? (adapter as Fenced)[WRAPPED] : adapter;
+    const original = unwrap(adapter);
     const fenced: Fenced = (config) => {
       const request = config as Noted;
       refresh();
       if (issuedIn !== scope) cancelEnded(request, issuedIn);
       const headers = request.headers;
-      if (!stamp) removeHeader(headers, header);
+      if (!stamp) dropToken(headers);
       else if (headers[header] !== value) headers.set(header, value);
       const signal = issuedIn.track(request.signal);
       request.signal = signal;
@@ -268,6 +275,26 @@ export function bindAxios<TUser>(
     bound.delete(instance);
   };
   return unbind;
+}
+
+/** The adapter a fence wraps, or `adapter` itself. */
+function unwrap(adapter: InternalAxiosRequestConfig['adapter']): InternalAxiosRequestConfig['adapter'] {
+  return typeof adapter === 'function' && WRAPPED in adapter ? (adapter as Fenced)[WRAPPED] : adapter;
+}
+
+/** A retried config of an earlier session carries that session's fence: take it off. */
+function unfence(config: InternalAxiosRequestConfig): void {
+  const signal = config.signal;
+  if (signal instanceof RequestSignal) {
+    const origin = signal.origin;
+    if (origin === undefined) delete config.signal;
+    else config.signal = origin;
+  }
+  const adapter = config.adapter;
+  if (typeof adapter !== 'function' || !(WRAPPED in adapter)) return;
+  const original = (adapter as Fenced)[WRAPPED];
+  if (original === undefined) delete config.adapter;
+  else config.adapter = original;
 }
 
 /** Unties the request when the adapter is done with it: now, or when a streamed body closes. */

@@ -168,6 +168,25 @@ describe('the token goes only to allowed origins', () => {
       expect(fake.sent[2]?.headers.get('authorization') ?? null).toBeNull();
     });
 
+    it('leaves a header of the caller’s own alone where the session’s token does not go', async () => {
+      const store = new SessionStore();
+      const fake = fakeAdapter();
+      const api = axios.create({ baseURL: 'https://api.x.com', adapter: fake.adapter });
+      bindAxios(store, api);
+      await api.get('/signed-out', { headers: { Authorization: 'Basic dXNlcjpwdw==' } });
+      store.login('tok');
+      await api.get('https://other.example/x', { headers: { Authorization: 'Bearer third-party' } });
+      const first = await api.get('/mine');
+      store.logout();
+      await api.request(first.config); // a retried config of the ended session
+      expect(fake.sent.map((c) => c.headers.get('Authorization') ?? null)).toEqual([
+        'Basic dXNlcjpwdw==',
+        'Bearer third-party',
+        'Bearer tok',
+        null,
+      ]);
+    });
+
     it('joins absolute URLs to baseURL when allowAbsoluteUrls is false, as axios does', async () => {
       const carries = bound('https://api.x.com');
       expect(await carries('https://evil.net/x', { allowAbsoluteUrls: false })).toBe(true);

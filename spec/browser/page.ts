@@ -80,7 +80,35 @@ function within<T>(promise: Promise<T>, ms: number): Promise<T | 'still pending'
   return Promise.race([promise, new Promise<'still pending'>((resolve) => setTimeout(() => resolve('still pending'), ms))]);
 }
 
-const globals = { SessionStore, bindAxios, isSessionError, axios, outcome, within };
+/** What `probe()` sets up: a fresh store, signed in with `token`, and a fresh instance bound to it. */
+export interface ProbeOptions {
+  readonly adapter: 'xhr' | 'fetch';
+  readonly token: string;
+  /** The request URL, passed to `api.get()` as is. */
+  readonly url: string;
+  /** The instance's `baseURL`; none when absent. */
+  readonly baseURL?: string;
+  /** `bindAxios()`'s `allowedOrigins`; the option is left out when absent. */
+  readonly allowedOrigins?: readonly string[];
+}
+
+/**
+ * One request of a signed-in, bound instance, settled and summarised. The store is
+ * disposed afterwards (the request has settled by then, so nothing is cancelled).
+ */
+async function probe(options: ProbeOptions): Promise<Outcome> {
+  const store = new SessionStore();
+  const api = axios.create(options.baseURL === undefined ? { adapter: options.adapter } : { adapter: options.adapter, baseURL: options.baseURL });
+  bindAxios(store, api, options.allowedOrigins === undefined ? {} : { allowedOrigins: options.allowedOrigins });
+  store.login(options.token);
+  try {
+    return await outcome(api.get(options.url));
+  } finally {
+    store.dispose();
+  }
+}
+
+const globals = { SessionStore, bindAxios, isSessionError, axios, outcome, within, probe };
 
 /** What the page puts on `window`; specs cast `window` to this inside `page.evaluate`. */
 export type PageGlobals = typeof globals & {

@@ -2,6 +2,8 @@
  * Helpers of the headless-Chromium specs (see shared/browser-testing.md):
  * - a node:http server on 127.0.0.1 (port 0) serving a page, the esbuild bundle of
  *   `page.ts`, and the API routes the specs call from the page;
+ * - a second node:http server on 127.0.0.1 (another port, so another origin) that answers
+ *   CORS and records what reaches it, for the origin specs;
  * - the Chromium launch (Debian's /usr/bin/chromium driven by playwright-core, a fresh
  *   profile per launch, no downloads).
  */
@@ -179,6 +181,88 @@ export async function startPageServer(): Promise<PageServer> {
 }
 
 // ---------------------------------------------------------------------------
+// Other origin
+// ---------------------------------------------------------------------------
+
+/** What the other-origin server saw of one request. */
+export interface CrossSeenRequest extends SeenRequest {
+  /** The `Origin` header (`undefined` when absent). */
+  readonly origin: string | undefined;
+  /** On a CORS preflight (`OPTIONS`): its `Access-Control-Request-Headers`, lower-cased by the browser. */
+  readonly requestHeaders: string | undefined;
+}
+
+/** A server on another origin than the page's. Its log is reset with `reset()`. */
+export interface OtherOriginServer {
+  /** `http://127.0.0.1:<port>`: same host spelling as the page, another port. */
+  readonly origin: string;
+  /** `127.0.0.1:<port>`. */
+  readonly host: string;
+  /** Every request, preflights included, in arrival order. */
+  readonly seen: readonly CrossSeenRequest[];
+  /** Requests to one path (query ignored), preflights included. */
+  requestsTo(path: string): CrossSeenRequest[];
+  reset(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a server on another origin that lets the page at `pageOrigin` call it, so that a
+ * request the browser sends there really arrives and is recorded, header and all:
+ * - `OPTIONS` (a preflight): 204 allowing `pageOrigin`, any method and whatever headers
+ *   were asked for (a token on its way gets through), with no preflight caching;
+ * - anything else: 200 with JSON `{ authorization, path }` (`authorization` `null` when
+ *   absent), readable by `pageOrigin`.
+ */
+export async function startOtherOriginServer(pageOrigin: string): Promise<OtherOriginServer> {
+  let seen: CrossSeenRequest[] = [];
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const method = req.method ?? 'GET';
+    const path = url.pathname + url.search;
+    const requestHeaders = req.headers['access-control-request-headers'];
+    seen.push({ method, path, authorization: req.headers.authorization, origin: req.headers.origin, requestHeaders });
+    req.resume();
+    const cors = { 'access-control-allow-origin': pageOrigin, vary: 'Origin', 'cache-control': 'no-store' };
+    if (method === 'OPTIONS') {
+      res.writeHead(204, {
+        ...cors,
+        'access-control-allow-methods': 'GET, POST, PUT, PATCH, DELETE',
+        'access-control-allow-headers': requestHeaders ?? 'authorization',
+        'access-control-max-age': '0',
+      });
+      res.end();
+      return;
+    }
+    res.writeHead(200, { ...cors, 'content-type': 'application/json' });
+    res.end(JSON.stringify({ authorization: req.headers.authorization ?? null, path }));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    host: `127.0.0.1:${port}`,
+    get seen() {
+      return seen;
+    },
+    requestsTo: (path) => seen.filter((r) => r.path.split('?')[0] === path),
+    reset() {
+      seen = [];
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+// ---------------------------------------------------------------------------
 // Browser
 // ---------------------------------------------------------------------------
 
@@ -209,8 +293,8 @@ export function chromiumPath(): string {
 export interface Browser {
   readonly context: BrowserContext;
   /**
-   * Every request the browser made to anything other than `allowedOrigin` (should stay
-   * empty: the specs talk to 127.0.0.1 only).
+   * Every request the browser made to anything other than the allowed origins (should stay
+   * empty: the specs talk to their own servers on 127.0.0.1 only).
    */
   readonly foreignRequests: string[];
   /** Opens a new tab on `url` and records its uncaught errors. */
@@ -226,7 +310,9 @@ export interface Tab {
   readonly consoleErrors: string[];
 }
 
-export async function launchBrowser(allowedOrigin: string): Promise<Browser> {
+/** `allowedOrigins`: the origins of the specs' own servers (one, or several). */
+export async function launchBrowser(allowedOrigins: string | readonly string[]): Promise<Browser> {
+  const origins = typeof allowedOrigins === 'string' ? [allowedOrigins] : [...allowedOrigins];
   const executablePath = chromiumPath();
   const profile = mkdtempSync(join(tmpdir(), 'rx-session-profile-')); // fresh per run: a reused one fails
   let context: BrowserContext;
@@ -253,7 +339,8 @@ export async function launchBrowser(allowedOrigin: string): Promise<Browser> {
   // Observe only (no `route()` interception, which would change how aborts reach the network).
   context.on('request', (request) => {
     const url = request.url();
-    if (!url.startsWith(`${allowedOrigin}/`) && !url.startsWith('data:') && url !== 'about:blank') {
+    const ours = origins.some((origin) => url.startsWith(`${origin}/`));
+    if (!ours && !url.startsWith('data:') && url !== 'about:blank') {
       foreignRequests.push(url);
     }
   });
