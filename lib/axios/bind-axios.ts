@@ -170,7 +170,7 @@ export function bindAxios<TUser>(
     } else {
       dropToken(headers);
     }
-    config.adapter = fence(config.adapter, scope, stamp);
+    config.adapter = fence(config, scope, stamp);
     return config;
   }
 
@@ -187,12 +187,18 @@ export function bindAxios<TUser>(
    * epoch with its own signal, and untied when the adapter settles (for a streamed
    * body, when the stream closes), whatever response interceptors do afterwards.
    */
-  function fence(adapter: InternalAxiosRequestConfig['adapter'], issuedIn: AbortScope, stamp: boolean): AxiosAdapter {
-    const original = unwrap(adapter);
+  function fence(checked: Noted, issuedIn: AbortScope, stamp: boolean): AxiosAdapter {
+    const original = unwrap(checked.adapter);
+    const { url, baseURL, allowAbsoluteUrls } = checked;
     const fenced: Fenced = (config) => {
       const request = config as Noted;
       refresh();
       if (issuedIn !== scope) cancelEnded(request, issuedIn);
+      // An interceptor that ran after the binding's may have pointed the request elsewhere.
+      if (request.url !== url || request.baseURL !== baseURL || request.allowAbsoluteUrls !== allowAbsoluteUrls) {
+        stamp = mayCarryToken(request);
+        if (stamp && guardRedirects) guardRedirect(request);
+      }
       const headers = request.headers;
       if (!stamp) dropToken(headers);
       else if (headers[header] !== value) headers.set(header, value);

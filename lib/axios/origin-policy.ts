@@ -19,8 +19,9 @@ const PLAINLY_RELATIVE = /^(?:$|[?#]|\/(?![/\\\t\n\r])|[\w.~%-]+(?:[/?#]|$))/;
 // backslashes or userinfo, which the parser would treat specially. Its origin is that of
 // the whole URL, so a small cache keyed by it keeps `new URL()` off the hot path.
 const CLEAN_AUTHORITY = /^https?:\/\/[^/?#\\@\s\x00-\x1f]*(?=[/?#]|$)/i;
-// Relative URLs resolve against this, so that they can be told from absolute ones.
-const RELATIVE_HOST = 'rx-session.invalid';
+// Relative URLs resolve against these: a URL that lands on both hosts is relative (an
+// absolute URL cannot name two hosts), so no absolute URL can pass for a relative one.
+const PROBE_HOSTS = ['a.rx-session.invalid', 'b.rx-session.invalid'] as const;
 const CACHE_LIMIT = 64;
 
 /** The parts of a request config the policy reads. */
@@ -55,15 +56,17 @@ export function parseAllowedOrigin(entry: unknown, index: number): string {
 type Target = string;
 const RELATIVE: Target = 'relative';
 
-function resolveBase(): string {
+function probeBase(host: string): string {
+  // The page's scheme, so that a protocol-relative URL gets the origin the browser gives it.
   const protocol = (globalThis as { location?: { protocol?: string } }).location?.protocol;
-  return `${protocol === 'https:' ? 'https:' : 'http:'}//${RELATIVE_HOST}/`;
+  return `${protocol === 'https:' ? 'https:' : 'http:'}//${host}/`;
 }
 
 function parseTarget(url: string): Target {
   try {
-    const parsed = new URL(url, resolveBase());
-    return parsed.hostname === RELATIVE_HOST ? RELATIVE : parsed.origin;
+    const parsed = new URL(url, probeBase(PROBE_HOSTS[0]));
+    if (parsed.hostname !== PROBE_HOSTS[0]) return parsed.origin;
+    return new URL(url, probeBase(PROBE_HOSTS[1])).hostname === PROBE_HOSTS[1] ? RELATIVE : parsed.origin;
   } catch {
     return 'null';
   }
@@ -104,12 +107,13 @@ export function createOriginPolicy(
     const raw = config.url;
     const url = typeof raw === 'string' ? raw : raw == null ? '' : String(raw);
     const base = config.baseURL;
-    if (typeof raw === 'string' && typeof base === 'string' && base !== '') {
-      if (!ABSOLUTE_URL.test(url) || config.allowAbsoluteUrls === false) {
-        // axios joins url to baseURL ("<base>/<url>"): the request goes to baseURL's
-        // origin, which is allowed by definition when it is the instance's own.
-        return base === defaultBaseURL() || allowed(targetOf(base));
-      }
+    // As axios' buildFullPath: a baseURL is used unless the url is an absolute string
+    // (and allowAbsoluteUrls is not false); without a url, the request goes to baseURL.
+    const joined =
+      base != null && base !== '' && (raw == null || (typeof raw === 'string' && (!ABSOLUTE_URL.test(url) || config.allowAbsoluteUrls === false)));
+    if (joined) {
+      // "<base>/<url>" goes to baseURL's origin, allowed by definition for the instance's own.
+      return base === defaultBaseURL() || allowed(targetOf(String(base)));
     }
     return allowed(targetOf(url));
   };

@@ -140,6 +140,33 @@ describe('the token goes only to allowed origins', () => {
       expect(await withBase('/x', { baseURL: ' https://evil.net' })).toBe(false);
     });
 
+    it('judges a per-request baseURL without a url by where axios sends it', async () => {
+      const store = new SessionStore({ initial: 'tok' });
+      const fake = fakeAdapter();
+      const api = axios.create({ adapter: fake.adapter });
+      bindAxios(store, api);
+      await api.request({ baseURL: 'https://evil.net/x' });
+      expect(authOf(fake.sent[0])).toBeUndefined();
+    });
+
+    it('cannot be fooled by the host it resolves relative URLs against', async () => {
+      const carries = bound(undefined);
+      expect(await carries('http://a.rx-session.invalid/x')).toBe(false);
+      expect(await carries('//B.RX-SESSION.invalid:8080/x')).toBe(false);
+    });
+
+    it('judges the URL again when an interceptor that runs later points the request elsewhere', async () => {
+      const store = new SessionStore({ initial: 'tok' });
+      const fake = fakeAdapter();
+      const api = axios.create({ baseURL: 'https://api.x.com', adapter: fake.adapter });
+      // Registered before binding, so it runs after the binding's interceptor.
+      api.interceptors.request.use((config) => ({ ...config, url: 'https://evil.net/rewritten' }));
+      bindAxios(store, api);
+      await api.get('/me');
+      expect(fake.sent[0]?.url).toBe('https://evil.net/rewritten');
+      expect(authOf(fake.sent[0])).toBeUndefined();
+    });
+
     it('judges a URL object by its origin', async () => {
       const carries = bound('https://api.x.com');
       expect(await carries(new URL('https://evil.net/x') as unknown as string)).toBe(false);
