@@ -285,6 +285,24 @@ describe('SessionStore', () => {
       expect(store.session.token).toBe('two');
     });
 
+    it('subscribers hear of a logout only after the old session’s requests were aborted', async () => {
+      const store = new SessionStore();
+      const fake = fakeAdapter({ hold: true });
+      const api = axios.create({ adapter: fake.adapter });
+      bindAxios(store, api);
+      store.login('t');
+      const caught = api.get('/x').catch((e: unknown) => e);
+      await Promise.resolve();
+      const signal = fake.held[0]?.config.signal;
+      const abortedWhenHeard: boolean[] = [];
+      store.session$.subscribe((s) => {
+        if (s.token === null) abortedWhenHeard.push(signal?.aborted === true);
+      });
+      store.logout();
+      expect(abortedWhenHeard).toEqual([true]);
+      expect(axios.isCancel(await caught)).toBe(true);
+    });
+
     it('an abort listener that logs out during a replacing login leaves the last emission equal to the state', async () => {
       const store = new SessionStore();
       const fake = fakeAdapter({ hold: true });

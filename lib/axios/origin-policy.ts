@@ -72,6 +72,28 @@ function parseTarget(url: string): Target {
   }
 }
 
+let lastBaseURI: string | undefined;
+let lastBaseTarget: Target = RELATIVE;
+/**
+ * Where a relative URL goes in a browser: the page's origin, unless a `<base href>`
+ * points elsewhere, in which case that origin (then judged like any other).
+ */
+function documentBaseTarget(): Target {
+  const g = globalThis as { document?: { baseURI?: unknown }; location?: { origin?: unknown } };
+  const baseURI = g.document?.baseURI;
+  if (typeof baseURI !== 'string' || typeof g.location?.origin !== 'string') return RELATIVE;
+  if (baseURI !== lastBaseURI) {
+    lastBaseURI = baseURI;
+    try {
+      const origin = new URL(baseURI).origin;
+      lastBaseTarget = origin === g.location.origin ? RELATIVE : origin;
+    } catch {
+      lastBaseTarget = 'null';
+    }
+  }
+  return lastBaseTarget;
+}
+
 /**
  * Builds the per-request check. `defaultBaseURL` is read on every call, so a
  * `baseURL` set on the instance after binding is honoured.
@@ -96,6 +118,7 @@ export function createOriginPolicy(
   }
 
   function allowed(target: Target): boolean {
+    if (target === RELATIVE) target = documentBaseTarget();
     if (target === RELATIVE) return true;
     if (target === 'null') return false;
     if (allowedOrigins.has(target)) return true;

@@ -34,6 +34,7 @@ export class RequestSignal implements GenericAbortSignal {
   /** The scope it was created in, kept after settle. */
   readonly #home: AbortScope | undefined;
   #follows: CallerLink | undefined;
+  #settleWhenUnheard = false;
   /** The caller's own signal, so that a retried config follows it rather than this. */
   readonly #origin: GenericAbortSignal | undefined;
 
@@ -68,6 +69,16 @@ export class RequestSignal implements GenericAbortSignal {
     if (type !== 'abort' || list === undefined) return;
     const at = list.indexOf(listener);
     if (at !== -1) list.splice(at, 1);
+    if (this.#settleWhenUnheard && list.length === 0) this.settle();
+  }
+
+  /**
+   * @internal Settles once the adapter stops listening (at once if it already has): a
+   * streamed body stays tied to its session until it has been read.
+   */
+  settleWhenUnheard(): void {
+    if (this.#listeners === undefined || this.#listeners.length === 0) this.settle();
+    else this.#settleWhenUnheard = true;
   }
 
   /** Throws `reason` if the signal was aborted, like `AbortSignal.throwIfAborted()`. */

@@ -53,15 +53,19 @@ describe('per-request cancellation leaves nothing behind', () => {
     expect(store.inFlight).toBe(0);
   });
 
-  it('adds no listener to any shared signal, so 1,000 concurrent requests raise no MaxListenersExceededWarning', async () => {
+  it('puts at most one listener on a caller’s shared signal, so 1,000 concurrent requests raise no MaxListenersExceededWarning', async () => {
     const warnings: Error[] = [];
     const onWarning = (w: Error): void => void warnings.push(w);
     process.on('warning', onWarning);
     try {
       const { store, api, held } = bound(true);
-      const requests = Array.from({ length: 1_000 }, (_, i) => api.get(`/${i}`).catch((e: unknown) => e));
+      const shared = new AbortController();
+      const requests = Array.from({ length: 1_000 }, (_, i) =>
+        api.get(`/${i}`, i % 2 === 0 ? { signal: shared.signal } : {}).catch((e: unknown) => e),
+      );
       await Promise.resolve();
       expect(store.inFlight).toBe(1_000);
+      expect(getEventListeners(shared.signal, 'abort')).toHaveLength(1);
       store.logout();
       const results = await Promise.all(requests);
       expect(results.every((e) => axios.isCancel(e) && getSessionEnd(e)?.reason === 'user')).toBe(true);

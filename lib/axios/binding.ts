@@ -1,0 +1,410 @@
+import axios, {
+  CanceledError,
+  getAdapter,
+  type AxiosAdapter,
+  type AxiosInstance,
+  type AxiosPromise,
+  type AxiosResponse,
+  type InternalAxiosRequestConfig,
+} from 'axios';
+import { aborted, RequestSignal, type AbortScope } from '../internal/abort-scope';
+import type { StoreLink, StoreState } from '../internal/store-link';
+import type { BindSettings } from './bind-options';
+import { headerOf, removeHeader } from './headers';
+import { createOriginPolicy } from './origin-policy';
+
+/**
+ * What a bound request carries for the binding, under string keys: axios' dispatch step
+ * may copy a config into a fresh object with only its string keys, and a spread copies
+ * them too, so they survive where a symbol would not. Neither holds a token.
+ */
+interface Tagged extends InternalAxiosRequestConfig {
+  /** The binding whose instance issued the request: only it stamps the request. */
+  rxSessionBinding?: AxiosBinding;
+  /** The epoch (scope) the request was issued in, noted when axios built its chain. */
+  rxSessionEpoch?: AbortScope | null;
+  /** What a binding stamped on this config (kept by a retried config). */
+  rxSessionStamp?: Stamp;
+  redact?: string[];
+}
+
+/** A stamped header value, kept private so that logging a config never shows it. */
+class Stamp {
+  readonly #value: string;
+  constructor(value: string) {
+    this.#value = value;
+  }
+  is(value: unknown): boolean {
+    return value === this.#value;
+  }
+}
+
+// A fence remembers the adapter it wraps: a config moved to another instance, or an
+// interceptor that set a fence as `adapter`, is wrapped again around the original.
+const WRAPPED = Symbol('rx-session.adapter');
+const OWNER = Symbol('rx-session.binding');
+type Fence = AxiosAdapter & { [WRAPPED]: Original; [OWNER]: AxiosBinding };
+type Original = InternalAxiosRequestConfig['adapter'];
+
+function isFence(adapter: unknown): adapter is Fence {
+  return typeof adapter === 'function' && WRAPPED in adapter;
+}
+
+/**
+ * One axios instance bound to one store: the defaults sync, the request-side checks and
+ * the fence at the adapter.
+ *
+ * Each request is judged at three points, any of which is enough to keep the fence:
+ * - the request interceptor (stamps or removes the header early, so that interceptors
+ *   running after it see the real header, and cancels a request of an ended session
+ *   before it goes further);
+ * - a `transformRequest` gate, which axios runs after every interceptor, right before it
+ *   picks the adapter: it makes sure that adapter is fenced, whatever interceptors did
+ *   to `config.adapter`;
+ * - the fence itself, the last step before bytes leave: it judges the request again in
+ *   full, ties it to its epoch with a per-request signal, and unties it when the adapter
+ *   is done with it.
+ */
+export class AxiosBinding {
+  readonly #link: StoreLink;
+  readonly #instance: AxiosInstance;
+  readonly #header: string;
+  readonly #scheme: string;
+  readonly #mayCarryToken: ReturnType<typeof createOriginPolicy>;
+  readonly #guardRedirects: boolean;
+  readonly #fences = new Map<unknown, Fence>();
+  // The values this binding stamped lately. Where the token must not go (skipAuth, other
+  // origins, signed out) these are removed, while a header of the caller's own is kept.
+  readonly #recent: string[] = [];
+  readonly #gate: (this: unknown, data: unknown) => unknown;
+  #seen: StoreState | undefined;
+  #scope: AbortScope | null = null;
+  #value: string | null = null;
+  #stamp: Stamp | undefined;
+  #defaultFence: Fence | undefined;
+  #requestId = -1;
+  #responseId = -1;
+
+  constructor(link: StoreLink, instance: AxiosInstance, settings: BindSettings) {
+    this.#link = link;
+    this.#instance = instance;
+    this.#header = settings.header;
+    this.#scheme = settings.scheme;
+    this.#mayCarryToken = createOriginPolicy(settings.allowedOrigins, () => instance.defaults.baseURL);
+    // axios (follow-redirects) drops `Authorization` on a redirect to another origin by
+    // itself, but no other header: a custom one needs the same guard.
+    this.#guardRedirects = settings.header.toLowerCase() !== 'authorization';
+    const binding = this;
+    this.#gate = function fenceGate(this: unknown, data: unknown): unknown {
+      const config = this as Tagged | undefined;
+      if (typeof config === 'object' && config !== null && config.rxSessionBinding === binding) binding.#fenceAdapter(config);
+      return data;
+    };
+  }
+
+  /** Installs the interceptors, the gate and the default fence. */
+  install(): void {
+    const { defaults, interceptors } = this.#instance;
+    this.#requestId = interceptors.request.use((c) => this.#onRequest(c), undefined, {
+      synchronous: true,
+      runWhen: (c) => this.#noteEpoch(c),
+    });
+    this.#responseId = interceptors.response.use(
+      (r) => this.#onFulfilled(r),
+      (e: unknown) => this.#onRejected(e),
+    );
+    const transforms = defaults.transformRequest;
+    defaults.transformRequest = [this.#gate, ...(Array.isArray(transforms) ? transforms : transforms ? [transforms] : [])];
+    this.#defaultFence = this.#fenceFor(defaults.adapter);
+    defaults.adapter = this.#defaultFence;
+  }
+
+  /** Removes everything `install()` and `sync()` put on the instance. */
+  uninstall(): void {
+    const { defaults, interceptors } = this.#instance;
+    interceptors.request.eject(this.#requestId);
+    interceptors.response.eject(this.#responseId);
+    const transforms = defaults.transformRequest;
+    if (Array.isArray(transforms)) defaults.transformRequest = transforms.filter((fn) => fn !== this.#gate);
+    if (defaults.adapter === this.#defaultFence && this.#defaultFence !== undefined) {
+      const original = this.#defaultFence[WRAPPED];
+      if (original === undefined) delete defaults.adapter;
+      else defaults.adapter = original;
+    }
+    const common = defaults.headers.common as Record<string, unknown>;
+    if (this.#value !== null && headerOf(common, this.#header) === this.#value) removeHeader(common, this.#header);
+  }
+
+  /** Follows the store: the instance's default header is the current token, or absent. */
+  sync(): void {
+    this.#refresh();
+    const common = this.#instance.defaults.headers.common as Record<string, unknown>;
+    removeHeader(common, this.#header);
+    if (this.#value !== null) common[this.#header] = this.#value;
+  }
+
+  /** Brings the binding's view up to the store's current state (cheap when unchanged). */
+  #refresh(): void {
+    const state = this.#link.state();
+    if (state === this.#seen) return;
+    this.#seen = state;
+    this.#scope = state.scope;
+    const token = state.session.token;
+    this.#value = token === null ? null : this.#scheme === '' ? token : `${this.#scheme} ${token}`;
+    this.#stamp = this.#value === null ? undefined : new Stamp(this.#value);
+    if (this.#value !== null && !this.#recent.includes(this.#value)) {
+      this.#recent.unshift(this.#value);
+      this.#recent.length = Math.min(this.#recent.length, 8);
+    }
+  }
+
+  /** `runWhen`: called when axios builds the chain, synchronously inside `get()`. */
+  #noteEpoch(config: Tagged): boolean {
+    this.#refresh();
+    config.rxSessionBinding = this;
+    config.rxSessionEpoch = this.#scope;
+    if (this.#value !== null) this.#redact(config);
+    return true;
+  }
+
+  #onRequest(config: Tagged): Tagged {
+    this.#refresh();
+    config.rxSessionBinding = this;
+    untie(config);
+    this.#judge(config);
+    this.#fenceAdapter(config);
+    return config;
+  }
+
+  /**
+   * Stamps or removes the header for the current session, and returns the scope to tie
+   * the request to (`null`: not tied). Throws a `CanceledError` for a request of a session
+   * that has ended.
+   */
+  #judge(config: Tagged): AbortScope | null {
+    const headers = config.headers;
+    if (config.skipAuth === true) {
+      this.#dropToken(config);
+      return null;
+    }
+    const issuedIn = config.rxSessionEpoch;
+    if (issuedIn != null && issuedIn !== this.#scope) this.#cancelEnded(config, issuedIn);
+    const scope = this.#scope;
+    if (scope === null) {
+      this.#dropToken(config);
+      return null;
+    }
+    if (this.#mayCarryToken(config)) {
+      if (headers[this.#header] !== this.#value) headers.set(this.#header, this.#value);
+      if (this.#stamp !== undefined) config.rxSessionStamp = this.#stamp;
+      this.#redact(config);
+      if (this.#guardRedirects) this.#guardRedirect(config);
+    } else {
+      this.#dropToken(config);
+    }
+    return scope;
+  }
+
+  /** Removes the session's token (current, recent, or stamped on this config); keeps any other value. */
+  #dropToken(config: Tagged): void {
+    const headers = config.headers;
+    const sent = headerOf(headers, this.#header);
+    if (typeof sent !== 'string') return;
+    if (this.#recent.includes(sent) || config.rxSessionStamp?.is(sent) === true) removeHeader(headers, this.#header);
+  }
+
+  /** Removes the token and throws: a request of an ended session must not leave. */
+  #cancelEnded(config: Tagged, ended: AbortScope): never {
+    this.#dropToken(config);
+    config.signal = aborted(ended.endedWith);
+    throw new CanceledError('canceled: the session this request was issued in has ended', config);
+  }
+
+  /** Lists the header in axios' `redact`, so that a serialised error of this request never shows it. */
+  #redact(config: Tagged): void {
+    const list = config.redact;
+    if (list === undefined) config.redact = [this.#header];
+    else if (!list.includes(this.#header)) config.redact = [...list, this.#header];
+  }
+
+  /** Strips the header on a redirect to an origin that may not have the token (once per config). */
+  #guardRedirect(config: Tagged): void {
+    const own = config.beforeRedirect;
+    if (own !== undefined && GUARDS.has(own)) return;
+    const guard: NonNullable<Tagged['beforeRedirect']> = (options, responseDetails, requestDetails) => {
+      const href = (options as { href?: unknown }).href;
+      if (typeof href !== 'string' || !this.#mayCarryToken({ url: href })) {
+        const hop = (options as { headers?: Record<string, unknown> }).headers;
+        if (hop !== undefined) removeHeader(hop, this.#header);
+      }
+      own?.(options, responseDetails, requestDetails);
+    };
+    GUARDS.add(guard);
+    config.beforeRedirect = guard;
+  }
+
+  /** Makes sure the config's adapter is this binding's fence around the real adapter. */
+  #fenceAdapter(config: Tagged): void {
+    const adapter = config.adapter;
+    if (isFence(adapter) && adapter[OWNER] === this) return;
+    config.adapter = this.#fenceFor(isFence(adapter) ? adapter[WRAPPED] : adapter);
+  }
+
+  /** The fence around `original`, shared by every request that uses that adapter. */
+  #fenceFor(original: Original): Fence {
+    // axios copies adapter lists per request: key a list of names by its names.
+    const key = Array.isArray(original) && original.every((a) => typeof a === 'string') ? original.join('\u0000') : original;
+    let fence = this.#fences.get(key);
+    if (fence === undefined) {
+      fence = Object.assign((config: InternalAxiosRequestConfig) => this.#dispatch(config as Tagged, original), {
+        [WRAPPED]: original,
+        [OWNER]: this as AxiosBinding,
+      });
+      if (this.#fences.size < 16) this.#fences.set(key, fence);
+    }
+    return fence;
+  }
+
+  /**
+   * The fence: judges the request once more in full (other interceptors may have run
+   * since the binding's, or it may have been skipped), ties it to its epoch with its own
+   * signal, and unties it when the adapter is done with it.
+   */
+  #dispatch(config: Tagged, original: Original): AxiosPromise {
+    try {
+      return this.#dispatchOrThrow(config, original);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  #dispatchOrThrow(config: Tagged, original: Original): AxiosPromise {
+    this.#refresh();
+    const real = getAdapter(original ?? axios.defaults.adapter, config);
+    if (config.rxSessionBinding !== this) {
+      // Not a request of this instance (a config copied elsewhere, or an instance made
+      // by `api.create()`, which copies the defaults): it never carries this session.
+      this.#dropToken(config);
+      untie(config);
+      return real(config);
+    }
+    const scope = this.#judge(config);
+    if (scope === null) {
+      untie(config);
+      return real(config);
+    }
+    const signal = scope.track(config.signal);
+    config.signal = signal;
+    const data = config.data as { getLength?: unknown } | null | undefined;
+    if (data != null && typeof data.getLength === 'function' && config.headers.getContentLength() == null) {
+      // axios' http adapter awaits a form-data body's length after it subscribed to the
+      // signal, and sends even if aborted meanwhile: measure it first, then check again.
+      return this.#measureThenSend(config, signal, real, data.getLength as (cb: (e: unknown, n: number) => void) => void);
+    }
+    return this.#send(config, signal, real);
+  }
+
+  #measureThenSend(
+    config: Tagged,
+    signal: RequestSignal,
+    real: AxiosAdapter,
+    getLength: (cb: (error: unknown, length: number) => void) => void,
+  ): AxiosPromise {
+    return new Promise<number>((resolve, reject) => {
+      getLength.call(config.data, (error, length) => (error ? reject(error) : resolve(length)));
+    }).then(
+      (length) => {
+        if (signal.aborted) {
+          signal.settle();
+          return Promise.reject(new CanceledError(undefined, config));
+        }
+        config.headers.setContentLength(length);
+        return this.#send(config, signal, real);
+      },
+      (error: unknown) => {
+        signal.settle();
+        return Promise.reject(error);
+      },
+    );
+  }
+
+  #send(config: Tagged, signal: RequestSignal, real: AxiosAdapter): AxiosPromise {
+    let pending: AxiosPromise;
+    try {
+      pending = real(config);
+    } catch (err) {
+      signal.settle();
+      return Promise.reject(err);
+    }
+    return pending.then(
+      (response) => {
+        settleAfter(response, signal);
+        return response;
+      },
+      (err: unknown) => {
+        signal.settle();
+        throw err;
+      },
+    );
+  }
+
+  #onFulfilled(response: AxiosResponse): AxiosResponse {
+    const config = (response as Partial<AxiosResponse> | undefined)?.config as Tagged | undefined;
+    const ended = config === undefined ? undefined : sessionEndOf(config);
+    // A response that was on its way when its session ended is never delivered.
+    if (ended !== undefined && config !== undefined) {
+      config.signal = aborted(ended);
+      throw new CanceledError(undefined, config, response.request);
+    }
+    return response;
+  }
+
+  #onRejected(error: unknown): Promise<never> {
+    const config = (error as { config?: Tagged } | null)?.config;
+    const ended = config === undefined ? undefined : sessionEndOf(config);
+    // Nor is a failure of an ended session: for the caller, the request was cancelled.
+    if (ended !== undefined && config !== undefined && !axios.isCancel(error)) {
+      config.signal = aborted(ended);
+      return Promise.reject(new CanceledError(undefined, config));
+    }
+    return Promise.reject(error);
+  }
+}
+
+/** A retried config brings its first attempt's signal: put back the caller's own (or none). */
+function untie(config: InternalAxiosRequestConfig): void {
+  const signal = config.signal;
+  if (!(signal instanceof RequestSignal)) return;
+  const origin = signal.origin;
+  if (origin === undefined) delete config.signal;
+  else config.signal = origin;
+}
+
+// The redirect guards rx-session installed, so that a retried config is not guarded twice.
+const GUARDS = new WeakSet<object>();
+
+/** The SESSION_ENDED error if the session the request was tied to (or issued in) has ended. */
+function sessionEndOf(config: Tagged): ReturnType<RequestSignal['sessionEnded']> {
+  if (config.skipAuth === true) return undefined;
+  const signal = config.signal;
+  if (signal instanceof RequestSignal) {
+    const ended = signal.sessionEnded();
+    if (ended !== undefined) return ended;
+  }
+  return config.rxSessionEpoch?.endedWith;
+}
+
+/** Unties the request when the adapter is done with it: now, or when a streamed body closes. */
+function settleAfter(response: AxiosResponse, signal: RequestSignal): void {
+  const body = response.data as { once?: unknown; pipe?: unknown; destroyed?: boolean; getReader?: unknown } | null | undefined;
+  if (body != null && typeof body.once === 'function' && typeof body.pipe === 'function' && body.destroyed !== true) {
+    // A Node stream: the http adapter keeps listening to the signal until it ends, so a
+    // logout meanwhile still aborts it.
+    (body.once as (event: string, fn: () => void) => void).call(body, 'close', () => signal.settle());
+  } else if (body != null && typeof body.getReader === 'function') {
+    // A web stream (fetch adapter): it listens until the body is read to the end.
+    signal.settleWhenUnheard();
+  } else {
+    signal.settle();
+  }
+}

@@ -1,0 +1,327 @@
+import axios, { type AxiosError, type AxiosInstance } from 'axios';
+import FormData from 'form-data';
+import { bindAxios, getSessionEnd, SessionStore } from '../../lib/index';
+import { authOf, fakeAdapter } from '../support/fake-adapter';
+import { startServer, type TestServer } from '../support/test-server';
+
+// Ways other code can route around the binding's request interceptor, and the layers
+// (the transformRequest gate, the fence at the adapter, the response checks) that hold.
+async function outcome(request: Promise<unknown>): Promise<{ ok: boolean; cancel: boolean; error?: AxiosError }> {
+  try {
+    await request;
+    return { ok: true, cancel: false };
+  } catch (err) {
+    return { ok: false, cancel: axios.isCancel(err), error: err as AxiosError };
+  }
+}
+
+describe('the fence holds when other code routes around the binding', () => {
+  let server: TestServer;
+  let elsewhere: TestServer;
+  let store: SessionStore;
+  let api: AxiosInstance;
+
+  beforeEach(async () => {
+    [server, elsewhere] = await Promise.all([startServer(), startServer()]);
+    store = new SessionStore();
+    api = axios.create({ baseURL: server.origin });
+  });
+
+  afterEach(async () => {
+    store.dispose();
+    await Promise.all([server.close(), elsewhere.close()]);
+  });
+
+  it('judges requests whose chain skipped the binding’s interceptor (a throwing sync interceptor)', async () => {
+    bindAxios(store, api);
+    // Registered after binding, so it runs first; when it throws, its onRejected returns
+    // a value and axios dispatches at once, skipping the interceptors after it.
+    api.interceptors.request.use(
+      () => {
+        throw new Error('tracing bug');
+      },
+      () => 'logged',
+      { synchronous: true },
+    );
+    store.login('skipped-token');
+    await api.get(`${elsewhere.origin}/foreign`);
+    expect(elsewhere.seen[0]?.authorization).toBeUndefined();
+
+    const pending = outcome(api.get('/slow/skipped'));
+    await server.arrived(1);
+    expect(store.inFlight).toBe(1);
+    store.logout();
+    expect((await pending).cancel).toBe(true);
+    await server.droppedAtLeast(1);
+  });
+
+  it('fences a request whose adapter an interceptor replaced after the binding’s', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    api.interceptors.request.use(async (config) => {
+      await gate;
+      config.adapter = 'http';
+      return config;
+    });
+    bindAxios(store, api);
+    store.login('old-token');
+    const pending = outcome(api.get('/swapped'));
+    await Promise.resolve();
+    store.logout();
+    release();
+    expect((await pending).cancel).toBe(true);
+    expect(server.seen).toHaveLength(0);
+  });
+
+  it('does not send a form-data body with the old token when logout lands while axios measures it', async () => {
+    bindAxios(store, api);
+    store.login('old-token');
+    const form = new FormData();
+    form.append('field', 'value');
+    const pending = outcome(api.post('/upload', form));
+    await Promise.resolve();
+    store.logout();
+    expect((await pending).cancel).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(server.seen.filter((r) => r.authorization !== undefined)).toEqual([]);
+  });
+
+  it('sends a form-data body with its measured length while the session lives', async () => {
+    bindAxios(store, api);
+    store.login('form-token');
+    const form = new FormData();
+    form.append('field', 'value');
+    await api.post('/upload', form);
+    expect(server.seen[0]?.authorization).toBe('Bearer form-token');
+    expect(Number(server.seen[0]?.headers['content-length'])).toBeGreaterThan(0);
+  });
+
+  it('removes a skipAuth flag’s token even when the flag was set after the binding’s interceptor', async () => {
+    api.interceptors.request.use((config) => {
+      config.skipAuth = true;
+      return config;
+    });
+    bindAxios(store, api);
+    store.login('t');
+    await api.get('/late-skip');
+    expect(server.seen[0]?.authorization).toBeUndefined();
+  });
+
+  it('re-stamps at the adapter when the token rotates after the binding’s interceptor ran', async () => {
+    // Registered before binding, so it runs after the binding's interceptor.
+    api.interceptors.request.use(async (config) => {
+      await Promise.resolve();
+      store.update({ token: 'rotated-late' });
+      return config;
+    });
+    bindAxios(store, api);
+    store.login('first');
+    await api.get('/rotated');
+    expect(server.seen[0]?.authorization).toBe('Bearer rotated-late');
+  });
+});
+
+describe('retried and moved configs', () => {
+  let server: TestServer;
+  let elsewhere: TestServer;
+
+  beforeEach(async () => {
+    [server, elsewhere] = await Promise.all([startServer(), startServer()]);
+  });
+
+  afterEach(async () => {
+    await Promise.all([server.close(), elsewhere.close()]);
+  });
+
+  it('never sends an old token kept in a config, however many rotations ago', async () => {
+    const store = new SessionStore();
+    const api = axios.create({ baseURL: server.origin });
+    bindAxios(store, api);
+    store.login('t0');
+    const first = await api.get('/first');
+    for (let i = 1; i <= 12; i++) store.update({ token: `t${i}` });
+    await api.request({ ...first.config, url: `${elsewhere.origin}/elsewhere` });
+    store.logout();
+    await api.request(first.config);
+    expect(elsewhere.seen[0]?.authorization).toBeUndefined();
+    expect(server.seen.map((r) => r.authorization)).toEqual(['Bearer t0', undefined]);
+  });
+
+  it('never sends one store’s token from a config moved to an instance of another store', async () => {
+    const one = new SessionStore({ initial: 'store-one-token' });
+    const two = new SessionStore();
+    const a = axios.create({ baseURL: server.origin });
+    const b = axios.create({ baseURL: server.origin });
+    bindAxios(one, a);
+    bindAxios(two, b);
+    const first = await a.get('/on-a');
+    await b.request({ ...first.config, url: '/on-b-signed-out' });
+    expect(server.seen.map((r) => r.authorization)).toEqual(['Bearer store-one-token', undefined]);
+  });
+
+  it('an instance derived with api.create() never sends the session’s token', async () => {
+    const store = new SessionStore({ initial: 'parent-token' });
+    const api = axios.create({ baseURL: server.origin });
+    bindAxios(store, api);
+    const child = api.create(); // copies the defaults, token included
+    await child.get('/child');
+    await api.get('/parent');
+    expect(server.seen.map((r) => r.authorization)).toEqual([undefined, 'Bearer parent-token']);
+  });
+
+  it('drops the old token under another casing of the header name', async () => {
+    const store = new SessionStore({ initial: 'cased' });
+    const fake = fakeAdapter();
+    const api = axios.create({ adapter: fake.adapter });
+    bindAxios(store, api);
+    store.logout();
+    await api.get('/x', { headers: { authorization: 'Bearer cased' } });
+    expect(authOf(fake.sent[0])).toBeUndefined();
+  });
+
+  it('a skipAuth retry of a stamped config carries no token', async () => {
+    const store = new SessionStore({ initial: 'stamped' });
+    const api = axios.create({ baseURL: server.origin });
+    bindAxios(store, api);
+    const first = await api.get('/stamped');
+    await api.request({ ...first.config, url: `${elsewhere.origin}/third-party`, skipAuth: true });
+    expect(elsewhere.seen[0]?.authorization).toBeUndefined();
+  });
+
+  it('retries in a new session a config that the previous logout cancelled', async () => {
+    const store = new SessionStore({ initial: 'first-user' });
+    const api = axios.create({ baseURL: server.origin });
+    bindAxios(store, api);
+    const pending = outcome(api.get('/slow/retry-me'));
+    await server.arrived(1);
+    store.logout();
+    const { error } = await pending;
+    expect(getSessionEnd(error)).toBeDefined();
+    store.login('second-user');
+    server.release();
+    const retried = await api.request<{ authorization: string | null }>({ ...error!.config!, url: '/retried' });
+    expect(retried.data.authorization).toBe('Bearer second-user');
+  });
+});
+
+describe('what reaches the caller after the session ended', () => {
+  let server: TestServer;
+
+  beforeEach(async () => {
+    server = await startServer();
+  });
+
+  afterEach(async () => {
+    await server.close();
+  });
+
+  it('a failure handled by a logout becomes a cancel that getSessionEnd recognises', async () => {
+    const store = new SessionStore();
+    const api = axios.create({ baseURL: server.origin });
+    // A 401 handler registered before binding: it runs before the binding's response interceptor.
+    api.interceptors.response.use(undefined, (error: unknown) => {
+      store.logout('unauthorized');
+      return Promise.reject(error);
+    });
+    bindAxios(store, api);
+    store.login('rejected-token');
+    const { cancel, error } = await outcome(api.get('/status/401'));
+    expect(cancel).toBe(true);
+    expect(getSessionEnd(error)?.reason).toBe('unauthorized');
+  });
+
+  it('a response held by an earlier interceptor past logout is cancelled with the session’s reason', async () => {
+    const store = new SessionStore();
+    const api = axios.create({ baseURL: server.origin });
+    api.interceptors.response.use(async (response) => {
+      store.logout('expired');
+      await Promise.resolve();
+      return response;
+    });
+    bindAxios(store, api);
+    store.login('t');
+    const { cancel, error } = await outcome(api.get('/me'));
+    expect(cancel).toBe(true);
+    expect(getSessionEnd(error)?.reason).toBe('expired');
+  });
+
+  it('an error that arrives after logout reaches the caller as a cancel', async () => {
+    const store = new SessionStore();
+    const api = axios.create({ baseURL: server.origin });
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let arrived!: () => void;
+    const failed = new Promise<void>((resolve) => (arrived = resolve));
+    api.interceptors.response.use(undefined, async (error: unknown) => {
+      arrived();
+      await gate;
+      throw error;
+    });
+    bindAxios(store, api);
+    store.login('t');
+    const pending = outcome(api.get('/status/500'));
+    await failed;
+    store.logout();
+    release();
+    const { cancel, error } = await pending;
+    expect(cancel).toBe(true);
+    expect(getSessionEnd(error)?.reason).toBe('user');
+  });
+});
+
+describe('streams and adapters that throw', () => {
+  let server: TestServer;
+
+  beforeEach(async () => {
+    server = await startServer();
+  });
+
+  afterEach(async () => {
+    await server.close();
+  });
+
+  it('stops tracking a streamed body once it has been read to the end', async () => {
+    const store = new SessionStore({ initial: 't' });
+    const api = axios.create({ baseURL: server.origin });
+    bindAxios(store, api);
+    const response = await api.get<NodeJS.ReadableStream>('/me', { responseType: 'stream' });
+    expect(store.inFlight).toBe(1);
+    await new Promise<void>((resolve) => {
+      response.data.on('close', () => resolve());
+      response.data.resume();
+    });
+    expect(store.inFlight).toBe(0);
+    store.dispose();
+  });
+
+  it('keeps a fetch-adapter stream tied to its session until read, and cancels it on logout', async () => {
+    const store = new SessionStore({ initial: 't' });
+    const api = axios.create({ baseURL: server.origin, adapter: 'fetch' });
+    bindAxios(store, api);
+    const response = await api.get<ReadableStream<Uint8Array>>('/stream', { responseType: 'stream' });
+    expect(store.inFlight).toBe(1);
+    const reader = response.data.getReader();
+    await reader.read();
+    store.logout();
+    await expect(
+      (async () => {
+        for (;;) if ((await reader.read()).done) return 'ended';
+      })(),
+    ).rejects.toBeDefined();
+    await server.droppedAtLeast(1);
+    store.dispose();
+  });
+
+  it('stops tracking a request whose adapter throws synchronously', async () => {
+    const store = new SessionStore({ initial: 't' });
+    const api = axios.create({
+      adapter: () => {
+        throw new Error('adapter bug');
+      },
+    });
+    bindAxios(store, api);
+    await expect(api.get('/x')).rejects.toThrow('adapter bug');
+    expect(store.inFlight).toBe(0);
+    store.dispose();
+  });
+});
