@@ -194,7 +194,7 @@ export class AxiosBinding {
       this.#dropToken(config);
       return null;
     }
-    if (this.#mayCarryToken(config)) {
+    if (this.#mayCarryToken(config) && config.socketPath === this.#instance.defaults.socketPath) {
       if (headers[this.#header] !== this.#value) headers.set(this.#header, this.#value);
       if (this.#stamp !== undefined) config.rxSessionStamp = this.#stamp;
       this.#redact(config);
