@@ -4,13 +4,14 @@ import axios, {
   type AxiosAdapter,
   type AxiosInstance,
   type AxiosPromise,
-  type AxiosResponse,
   type InternalAxiosRequestConfig,
 } from 'axios';
-import { aborted, RequestSignal, type AbortScope } from '../internal/abort-scope';
+import { aborted, type AbortScope } from '../internal/abort-scope';
 import type { StoreLink, StoreState } from '../internal/store-link';
 import type { BindSettings } from './bind-options';
 import { headerOf, removeHeader } from './headers';
+import { checkDelivery, checkFailure } from './delivery';
+import { sendTied, untie } from './send-tied';
 import { createOriginPolicy } from './origin-policy';
 
 /**
@@ -109,10 +110,7 @@ export class AxiosBinding {
       synchronous: true,
       runWhen: (c) => this.#noteEpoch(c),
     });
-    this.#responseId = interceptors.response.use(
-      (r) => this.#onFulfilled(r),
-      (e: unknown) => this.#onRejected(e),
-    );
+    this.#responseId = interceptors.response.use(checkDelivery, checkFailure);
     const transforms = defaults.transformRequest;
     defaults.transformRequest = [this.#gate, ...(Array.isArray(transforms) ? transforms : transforms ? [transforms] : [])];
     this.#defaultFence = this.#fenceFor(defaults.adapter);
@@ -293,118 +291,10 @@ export class AxiosBinding {
       untie(config);
       return real(config);
     }
-    const signal = scope.track(config.signal);
-    config.signal = signal;
-    const data = config.data as { getLength?: unknown } | null | undefined;
-    if (data != null && typeof data.getLength === 'function' && config.headers.getContentLength() == null) {
-      // axios' http adapter awaits a form-data body's length after it subscribed to the
-      // signal, and sends even if aborted meanwhile: measure it first, then check again.
-      return this.#measureThenSend(config, signal, real, data.getLength as (cb: (e: unknown, n: number) => void) => void);
-    }
-    return this.#send(config, signal, real);
+    return sendTied(config, scope, real);
   }
-
-  #measureThenSend(
-    config: Tagged,
-    signal: RequestSignal,
-    real: AxiosAdapter,
-    getLength: (cb: (error: unknown, length: number) => void) => void,
-  ): AxiosPromise {
-    return new Promise<number>((resolve, reject) => {
-      getLength.call(config.data, (error, length) => (error ? reject(error) : resolve(length)));
-    }).then(
-      (length) => {
-        if (signal.aborted) {
-          signal.settle();
-          return Promise.reject(new CanceledError(undefined, config));
-        }
-        config.headers.setContentLength(length);
-        return this.#send(config, signal, real);
-      },
-      (error: unknown) => {
-        signal.settle();
-        return Promise.reject(error);
-      },
-    );
-  }
-
-  #send(config: Tagged, signal: RequestSignal, real: AxiosAdapter): AxiosPromise {
-    let pending: AxiosPromise;
-    try {
-      pending = real(config);
-    } catch (err) {
-      signal.settle();
-      return Promise.reject(err);
-    }
-    return pending.then(
-      (response) => {
-        settleAfter(response, signal);
-        return response;
-      },
-      (err: unknown) => {
-        signal.settle();
-        throw err;
-      },
-    );
-  }
-
-  #onFulfilled(response: AxiosResponse): AxiosResponse {
-    const config = (response as Partial<AxiosResponse> | undefined)?.config as Tagged | undefined;
-    const ended = config === undefined ? undefined : sessionEndOf(config);
-    // A response that was on its way when its session ended is never delivered.
-    if (ended !== undefined && config !== undefined) {
-      config.signal = aborted(ended);
-      throw new CanceledError(undefined, config, response.request);
-    }
-    return response;
-  }
-
-  #onRejected(error: unknown): Promise<never> {
-    const config = (error as { config?: Tagged } | null)?.config;
-    const ended = config === undefined ? undefined : sessionEndOf(config);
-    // Nor is a failure of an ended session: for the caller, the request was cancelled.
-    if (ended !== undefined && config !== undefined && !axios.isCancel(error)) {
-      config.signal = aborted(ended);
-      return Promise.reject(new CanceledError(undefined, config));
-    }
-    return Promise.reject(error);
-  }
-}
-
-/** A retried config brings its first attempt's signal: put back the caller's own (or none). */
-function untie(config: InternalAxiosRequestConfig): void {
-  const signal = config.signal;
-  if (!(signal instanceof RequestSignal)) return;
-  const origin = signal.origin;
-  if (origin === undefined) delete config.signal;
-  else config.signal = origin;
 }
 
 // The redirect guards rx-session installed, so that a retried config is not guarded twice.
 const GUARDS = new WeakSet<object>();
 
-/** The SESSION_ENDED error if the session the request was tied to (or issued in) has ended. */
-function sessionEndOf(config: Tagged): ReturnType<RequestSignal['sessionEnded']> {
-  if (config.skipAuth === true) return undefined;
-  const signal = config.signal;
-  if (signal instanceof RequestSignal) {
-    const ended = signal.sessionEnded();
-    if (ended !== undefined) return ended;
-  }
-  return config.rxSessionEpoch?.endedWith;
-}
-
-/** Unties the request when the adapter is done with it: now, or when a streamed body closes. */
-function settleAfter(response: AxiosResponse, signal: RequestSignal): void {
-  const body = response.data as { once?: unknown; pipe?: unknown; destroyed?: boolean; getReader?: unknown } | null | undefined;
-  if (body != null && typeof body.once === 'function' && typeof body.pipe === 'function' && body.destroyed !== true) {
-    // A Node stream: the http adapter keeps listening to the signal until it ends, so a
-    // logout meanwhile still aborts it.
-    (body.once as (event: string, fn: () => void) => void).call(body, 'close', () => signal.settle());
-  } else if (body != null && typeof body.getReader === 'function') {
-    // A web stream (fetch adapter): it listens until the body is read to the end.
-    signal.settleWhenUnheard();
-  } else {
-    signal.settle();
-  }
-}

@@ -1,6 +1,7 @@
 import axios, { AxiosError, type AxiosInstance } from 'axios';
 import { bindAxios, isSessionError, SessionStore } from '../../lib/index';
 import { authOf, fakeAdapter } from '../support/fake-adapter';
+import { gate } from '../support/outcome';
 
 function setup(options?: Parameters<typeof bindAxios>[2], config: Parameters<typeof axios.create>[0] = {}) {
   const store = new SessionStore();
@@ -76,15 +77,14 @@ describe('bindAxios', () => {
     it('removes the header when the request is merged signed in and dispatched after a logout', async () => {
       const { store, api, sent } = setup();
       store.login('a');
-      let release!: () => void;
-      const gate = new Promise<void>((resolve) => (release = resolve));
+      const held = gate();
       api.interceptors.request.use(async (config) => {
-        await gate;
+        await held.promise;
         return config;
       });
       const pending = api.get('/x');
       store.logout();
-      release();
+      held.open();
       await expect(pending).rejects.toMatchObject({ code: 'ERR_CANCELED' });
       expect(sent).toHaveLength(0);
     });

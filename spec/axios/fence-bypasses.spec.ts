@@ -1,19 +1,12 @@
-import axios, { type AxiosError, type AxiosInstance } from 'axios';
+import axios, { type AxiosInstance } from 'axios';
 import FormData from 'form-data';
 import { bindAxios, getSessionEnd, SessionStore } from '../../lib/index';
 import { authOf, fakeAdapter } from '../support/fake-adapter';
+import { gate, outcome } from '../support/outcome';
 import { startServer, type TestServer } from '../support/test-server';
 
 // Ways other code can route around the binding's request interceptor, and the layers
 // (the transformRequest gate, the fence at the adapter, the response checks) that hold.
-async function outcome(request: Promise<unknown>): Promise<{ ok: boolean; cancel: boolean; error?: AxiosError }> {
-  try {
-    await request;
-    return { ok: true, cancel: false };
-  } catch (err) {
-    return { ok: false, cancel: axios.isCancel(err), error: err as AxiosError };
-  }
-}
 
 describe('the fence holds when other code routes around the binding', () => {
   let server: TestServer;
@@ -56,10 +49,9 @@ describe('the fence holds when other code routes around the binding', () => {
   });
 
   it('fences a request whose adapter an interceptor replaced after the binding’s', async () => {
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
+    const held = gate();
     api.interceptors.request.use(async (config) => {
-      await gate;
+      await held.promise;
       config.adapter = 'http';
       return config;
     });
@@ -68,7 +60,7 @@ describe('the fence holds when other code routes around the binding', () => {
     const pending = outcome(api.get('/swapped'));
     await Promise.resolve();
     store.logout();
-    release();
+    held.open();
     expect((await pending).cancel).toBe(true);
     expect(server.seen).toHaveLength(0);
   });
@@ -248,13 +240,12 @@ describe('what reaches the caller after the session ended', () => {
   it('an error that arrives after logout reaches the caller as a cancel', async () => {
     const store = new SessionStore();
     const api = axios.create({ baseURL: server.origin });
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
+    const held = gate();
     let arrived!: () => void;
     const failed = new Promise<void>((resolve) => (arrived = resolve));
     api.interceptors.response.use(undefined, async (error: unknown) => {
       arrived();
-      await gate;
+      await held.promise;
       throw error;
     });
     bindAxios(store, api);
@@ -262,7 +253,7 @@ describe('what reaches the caller after the session ended', () => {
     const pending = outcome(api.get('/status/500'));
     await failed;
     store.logout();
-    release();
+    held.open();
     const { cancel, error } = await pending;
     expect(cancel).toBe(true);
     expect(getSessionEnd(error)?.reason).toBe('user');

@@ -1,18 +1,10 @@
 import { getEventListeners } from 'node:events';
 import { inspect } from 'node:util';
-import axios, { type AxiosError, type AxiosInstance } from 'axios';
+import axios, { type AxiosInstance } from 'axios';
 import { bindAxios, getSessionEnd, isSessionError, SessionStore } from '../../lib/index';
+import { gate, outcome } from '../support/outcome';
 import { startServer, type TestServer } from '../support/test-server';
 
-/** Settles a request into what a caller can observe of it. */
-async function outcome(request: Promise<unknown>): Promise<{ ok: boolean; cancel?: boolean; error?: AxiosError }> {
-  try {
-    await request;
-    return { ok: true };
-  } catch (err) {
-    return { ok: false, cancel: axios.isCancel(err), error: err as AxiosError };
-  }
-}
 
 describe('logout is a fence (over the wire)', () => {
   let server: TestServer;
@@ -80,16 +72,15 @@ describe('logout is a fence (over the wire)', () => {
   });
 
   it('cancels requests still waiting in the interceptor chain when the session ends', async () => {
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
+    const held = gate();
     api.interceptors.request.use(async (config) => {
-      await gate;
+      await held.promise;
       return config;
     });
     store.login('old-token');
     const pending = [api.get('/a'), api.get('/b')].map(outcome);
     store.logout();
-    release();
+    held.open();
     const results = await Promise.all(pending);
     expect(results.map((r) => r.cancel)).toEqual([true, true]);
     expect(getSessionEnd(results[0]?.error)?.reason).toBe('user');
@@ -100,22 +91,20 @@ describe('logout is a fence (over the wire)', () => {
   it('never delivers a response that arrives after the fence as a success', async () => {
     // A response interceptor registered before the binding holds a response that has
     // already arrived; the session ends meanwhile.
-    const held = axios.create({ baseURL: server.origin });
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    let arrived!: () => void;
-    const responded = new Promise<void>((resolve) => (arrived = resolve));
-    held.interceptors.response.use(async (response) => {
-      arrived();
-      await gate;
+    const late = axios.create({ baseURL: server.origin });
+    const held = gate();
+    const responded = gate();
+    late.interceptors.response.use(async (response) => {
+      responded.open();
+      await held.promise;
       return response;
     });
-    bindAxios(store, held);
+    bindAxios(store, late);
     store.login('t');
-    const pending = outcome(held.get('/me'));
-    await responded;
+    const pending = outcome(late.get('/me'));
+    await responded.promise;
     store.logout();
-    release();
+    held.open();
     const result = await pending;
     expect(result.ok).toBe(false);
     expect(result.cancel).toBe(true);
@@ -205,11 +194,10 @@ describe('logout is a fence (over the wire)', () => {
 
   it('holds when an interceptor registered before binding replaces config.signal', async () => {
     const other = axios.create({ baseURL: server.origin });
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
+    const held = gate();
     // Registered first, so it runs after the binding's interceptor.
     other.interceptors.request.use(async (config) => {
-      await gate;
+      await held.promise;
       config.signal = AbortSignal.timeout(5_000);
       return config;
     });
@@ -222,7 +210,7 @@ describe('logout is a fence (over the wire)', () => {
     const pending = outcome(other.get('/held'));
     await Promise.resolve();
     store.logout();
-    release();
+    held.open();
     const result = await pending;
     expect(result.cancel).toBe(true);
     expect(server.seen).toHaveLength(0);

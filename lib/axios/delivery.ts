@@ -1,0 +1,43 @@
+import axios, { CanceledError, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
+import type { SessionError } from '../errors';
+import { aborted, RequestSignal, type AbortScope } from '../internal/abort-scope';
+
+/**
+ * The binding's response interceptor: the last check before a response (or failure)
+ * reaches the caller. Nothing of a session that has ended is delivered: it becomes a
+ * `CanceledError` whose `config.signal.reason` is the `SESSION_ENDED` error.
+ */
+type Tagged = InternalAxiosRequestConfig & { rxSessionEpoch?: AbortScope | null };
+
+/** The SESSION_ENDED error if the session the request was tied to (or issued in) has ended. */
+function sessionEndOf(config: Tagged): SessionError | undefined {
+  if (config.skipAuth === true) return undefined;
+  const signal = config.signal;
+  if (signal instanceof RequestSignal) {
+    const ended = signal.sessionEnded();
+    if (ended !== undefined) return ended;
+  }
+  return config.rxSessionEpoch?.endedWith;
+}
+
+/** A response that was on its way when its session ended is never delivered. */
+export function checkDelivery(response: AxiosResponse): AxiosResponse {
+  const config = (response as Partial<AxiosResponse> | undefined)?.config as Tagged | undefined;
+  const ended = config === undefined ? undefined : sessionEndOf(config);
+  if (ended !== undefined && config !== undefined) {
+    config.signal = aborted(ended);
+    throw new CanceledError(undefined, config, response.request);
+  }
+  return response;
+}
+
+/** Nor is a failure of an ended session: for the caller, the request was cancelled. */
+export function checkFailure(error: unknown): Promise<never> {
+  const config = (error as { config?: Tagged } | null)?.config;
+  const ended = config === undefined ? undefined : sessionEndOf(config);
+  if (ended !== undefined && config !== undefined && !axios.isCancel(error)) {
+    config.signal = aborted(ended);
+    return Promise.reject(new CanceledError(undefined, config));
+  }
+  return Promise.reject(error);
+}

@@ -1,0 +1,79 @@
+import { CanceledError, type AxiosAdapter, type AxiosPromise, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
+import { RequestSignal, type AbortScope } from '../internal/abort-scope';
+
+/**
+ * Sends a request tied to its session epoch: it gets its own signal in the epoch's scope
+ * (following the caller's signal, if any), and is untied when the adapter is done with
+ * it, whatever response interceptors do afterwards.
+ */
+export function sendTied(config: InternalAxiosRequestConfig, scope: AbortScope, adapter: AxiosAdapter): AxiosPromise {
+  const signal = scope.track(config.signal);
+  config.signal = signal;
+  const data = config.data as { getLength?: unknown } | null | undefined;
+  if (data != null && typeof data.getLength === 'function' && config.headers.getContentLength() == null) {
+    // axios' http adapter awaits a form-data body's length after it subscribed to the
+    // signal, and sends even if aborted meanwhile: measure it first, then check again.
+    const getLength = data.getLength as (callback: (error: unknown, length: number) => void) => void;
+    return new Promise<number>((resolve, reject) => {
+      getLength.call(data, (error, length) => (error ? reject(error) : resolve(length)));
+    }).then(
+      (length) => {
+        if (signal.aborted) {
+          signal.settle();
+          return Promise.reject(new CanceledError(undefined, config));
+        }
+        config.headers.setContentLength(length);
+        return send(config, signal, adapter);
+      },
+      (error: unknown) => {
+        signal.settle();
+        return Promise.reject(error);
+      },
+    );
+  }
+  return send(config, signal, adapter);
+}
+
+function send(config: InternalAxiosRequestConfig, signal: RequestSignal, adapter: AxiosAdapter): AxiosPromise {
+  let pending: AxiosPromise;
+  try {
+    pending = adapter(config);
+  } catch (err) {
+    signal.settle();
+    return Promise.reject(err);
+  }
+  return pending.then(
+    (response) => {
+      settleAfter(response, signal);
+      return response;
+    },
+    (err: unknown) => {
+      signal.settle();
+      throw err;
+    },
+  );
+}
+
+/** A retried config brings its first attempt's signal: put back the caller's own (or none). */
+export function untie(config: InternalAxiosRequestConfig): void {
+  const signal = config.signal;
+  if (!(signal instanceof RequestSignal)) return;
+  const origin = signal.origin;
+  if (origin === undefined) delete config.signal;
+  else config.signal = origin;
+}
+
+/** Unties the request when the adapter is done with it: now, or when a streamed body closes. */
+function settleAfter(response: AxiosResponse, signal: RequestSignal): void {
+  const body = response.data as { once?: unknown; pipe?: unknown; destroyed?: boolean; getReader?: unknown } | null | undefined;
+  if (body != null && typeof body.once === 'function' && typeof body.pipe === 'function' && body.destroyed !== true) {
+    // A Node stream: the http adapter keeps listening to the signal until it ends, so a
+    // logout meanwhile still aborts it.
+    (body.once as (event: string, fn: () => void) => void).call(body, 'close', () => signal.settle());
+  } else if (body != null && typeof body.getReader === 'function') {
+    // A web stream (fetch adapter): it listens until the body is read to the end.
+    signal.settleWhenUnheard();
+  } else {
+    signal.settle();
+  }
+}
