@@ -4,6 +4,7 @@ import axios, {
   type AxiosAdapter,
   type AxiosInstance,
   type AxiosPromise,
+  type AxiosRequestTransformer,
   type InternalAxiosRequestConfig,
 } from 'axios';
 import { aborted, type AbortScope } from '../internal/abort-scope';
@@ -51,6 +52,22 @@ function isFence(adapter: unknown): adapter is Fence {
   return typeof adapter === 'function' && WRAPPED in adapter;
 }
 
+type Redirect = NonNullable<InternalAxiosRequestConfig['beforeRedirect']>;
+type Transform = (this: unknown, data: unknown, headers: unknown, status?: number) => unknown;
+const GATE = Symbol('rx-session.gate');
+
+function markGate(fn: Transform): Transform {
+  return Object.assign(fn, { [GATE]: true });
+}
+
+function isGate(fn: unknown): boolean {
+  return typeof fn === 'function' && GATE in fn;
+}
+
+function toList(transforms: unknown): unknown[] {
+  return Array.isArray(transforms) ? transforms : transforms === undefined || transforms === null ? [] : [transforms];
+}
+
 /**
  * One axios instance bound to one store: the defaults sync, the request-side checks and
  * the fence at the adapter.
@@ -77,7 +94,16 @@ export class AxiosBinding {
   // The values this binding stamped lately. Where the token must not go (skipAuth, other
   // origins, signed out) these are removed, while a header of the caller's own is kept.
   readonly #recent: string[] = [];
-  readonly #gate: (this: unknown, data: unknown) => unknown;
+  /** The gate alone, put first in a request's own `transformRequest`. */
+  readonly #gate: Transform;
+  /** The instance's first transform with the gate folded in (axios normalises headers once per transform). */
+  #gatedFirst: Transform | undefined;
+  #originalTransforms: unknown;
+  #originalCreate: AxiosInstance['create'] | undefined;
+  /** Redirect guards: one for configs without a hook of their own, one per caller hook. */
+  #sharedGuard: Redirect | undefined;
+  readonly #guards = new WeakMap<Redirect, Redirect>();
+  #active = true;
   #seen: StoreState | undefined;
   #scope: AbortScope | null = null;
   #value: string | null = null;
@@ -95,42 +121,87 @@ export class AxiosBinding {
     // axios (follow-redirects) drops `Authorization` on a redirect to another origin by
     // itself, but no other header: a custom one needs the same guard.
     this.#guardRedirects = settings.header.toLowerCase() !== 'authorization';
+    this.#gate = this.#gated(undefined);
+  }
+
+  /**
+   * A `transformRequest` function that fences the adapter of this binding's requests (axios
+   * runs transforms after every interceptor, right before it picks the adapter), then
+   * runs `next`, if any.
+   */
+  #gated(next: Transform | undefined): Transform {
     const binding = this;
-    this.#gate = function fenceGate(this: unknown, data: unknown): unknown {
+    return markGate(function fenceGate(this: unknown, data: unknown, headers: unknown, status?: number): unknown {
       const config = this as Tagged | undefined;
-      if (typeof config === 'object' && config !== null && config.rxSessionBinding === binding) binding.#fenceAdapter(config);
-      return data;
-    };
+      if (typeof config === 'object' && config !== null && config.rxSessionBinding === binding && binding.#active) {
+        binding.#fenceAdapter(config);
+      }
+      return next === undefined ? data : next.call(this, data, headers, status);
+    });
   }
 
   /** Installs the interceptors, the gate and the default fence. */
   install(): void {
-    const { defaults, interceptors } = this.#instance;
+    const instance = this.#instance;
+    const { defaults, interceptors } = instance;
     this.#requestId = interceptors.request.use((c) => this.#onRequest(c), undefined, {
       synchronous: true,
       runWhen: (c) => this.#noteEpoch(c),
     });
     this.#responseId = interceptors.response.use(checkDelivery, checkFailure);
-    const transforms = defaults.transformRequest;
-    defaults.transformRequest = [this.#gate, ...(Array.isArray(transforms) ? transforms : transforms ? [transforms] : [])];
-    this.#defaultFence = this.#fenceFor(defaults.adapter);
+    this.#originalTransforms = defaults.transformRequest;
+    const transforms = toList(defaults.transformRequest);
+    const first = transforms[0];
+    if (typeof first === 'function' && !isGate(first)) {
+      this.#gatedFirst = this.#gated(first as Transform);
+      defaults.transformRequest = [this.#gatedFirst, ...transforms.slice(1)] as AxiosRequestTransformer[];
+    } else {
+      defaults.transformRequest = [this.#gate, ...transforms] as AxiosRequestTransformer[];
+    }
+    const adapter = defaults.adapter;
+    this.#defaultFence = this.#fenceFor(isFence(adapter) ? adapter[WRAPPED] : adapter);
     defaults.adapter = this.#defaultFence;
+    // `api.create()` copies the defaults, token, gate and fence included: hand out a
+    // child that starts clean instead (it is not bound; bind it if it should follow).
+    const create = instance.create as AxiosInstance['create'] | undefined;
+    if (typeof create === 'function') {
+      this.#originalCreate = create;
+      instance.create = (config) => this.#clean(create.call(instance, config));
+    }
   }
 
-  /** Removes everything `install()` and `sync()` put on the instance. */
-  uninstall(): void {
-    const { defaults, interceptors } = this.#instance;
-    interceptors.request.eject(this.#requestId);
-    interceptors.response.eject(this.#responseId);
-    const transforms = defaults.transformRequest;
-    if (Array.isArray(transforms)) defaults.transformRequest = transforms.filter((fn) => fn !== this.#gate);
-    if (defaults.adapter === this.#defaultFence && this.#defaultFence !== undefined) {
-      const original = this.#defaultFence[WRAPPED];
+  /** Takes this binding's header, gate and fence out of an instance's defaults. */
+  #clean(child: AxiosInstance): AxiosInstance {
+    const { defaults } = child;
+    const common = defaults.headers.common as Record<string, unknown>;
+    const sent = headerOf(common, this.#header);
+    if (typeof sent === 'string' && this.#recent.includes(sent)) removeHeader(common, this.#header);
+    const transforms = toList(defaults.transformRequest);
+    const first = transforms[0];
+    if (first === this.#gatedFirst || first === this.#gate) {
+      if (this.#originalTransforms === undefined) delete defaults.transformRequest;
+      else defaults.transformRequest = this.#originalTransforms as AxiosRequestTransformer[];
+    }
+    const adapter = defaults.adapter;
+    if (isFence(adapter) && adapter[OWNER] === this) {
+      const original = adapter[WRAPPED];
       if (original === undefined) delete defaults.adapter;
       else defaults.adapter = original;
     }
-    const common = defaults.headers.common as Record<string, unknown>;
-    if (this.#value !== null && headerOf(common, this.#header) === this.#value) removeHeader(common, this.#header);
+    return child;
+  }
+
+  /**
+   * Removes everything `install()` and `sync()` put on the instance. Configs made while
+   * bound keep their gate and fence, now inert: they send no token of this session.
+   */
+  uninstall(): void {
+    this.#active = false;
+    const instance = this.#instance;
+    instance.interceptors.request.eject(this.#requestId);
+    instance.interceptors.response.eject(this.#responseId);
+    if (this.#originalCreate !== undefined) instance.create = this.#originalCreate;
+    this.#clean(instance);
   }
 
   /** Follows the store: the instance's default header is the current token, or absent. */
@@ -162,6 +233,13 @@ export class AxiosBinding {
     config.rxSessionBinding = this;
     config.rxSessionEpoch = this.#scope;
     if (this.#value !== null) this.#redact(config);
+    // A request that brings its own transformRequest (or an instance whose list was
+    // replaced after binding) gets the gate too.
+    const transforms = config.transformRequest;
+    const head = Array.isArray(transforms) ? transforms[0] : transforms;
+    if (head !== this.#gatedFirst && head !== this.#gate) {
+      config.transformRequest = [this.#gate, ...toList(transforms)] as AxiosRequestTransformer[];
+    }
     return true;
   }
 
@@ -225,19 +303,24 @@ export class AxiosBinding {
     else if (!list.includes(this.#header)) config.redact = [...list, this.#header];
   }
 
-  /** Strips the header on a redirect to an origin that may not have the token (once per config). */
+  /** Strips the header on a redirect to an origin that may not have the token. */
   #guardRedirect(config: Tagged): void {
     const own = config.beforeRedirect;
     if (own !== undefined && GUARDS.has(own)) return;
-    const guard: NonNullable<Tagged['beforeRedirect']> = (options, responseDetails, requestDetails) => {
-      const href = (options as { href?: unknown }).href;
-      if (typeof href !== 'string' || !this.#mayCarryToken({ url: href })) {
-        const hop = (options as { headers?: Record<string, unknown> }).headers;
-        if (hop !== undefined) removeHeader(hop, this.#header);
-      }
-      own?.(options, responseDetails, requestDetails);
-    };
-    GUARDS.add(guard);
+    let guard = own === undefined ? this.#sharedGuard : this.#guards.get(own);
+    if (guard === undefined) {
+      guard = (options, responseDetails, requestDetails) => {
+        const href = (options as { href?: unknown }).href;
+        if (typeof href !== 'string' || !this.#mayCarryToken({ url: href })) {
+          const hop = (options as { headers?: Record<string, unknown> }).headers;
+          if (hop !== undefined) removeHeader(hop, this.#header);
+        }
+        own?.(options, responseDetails, requestDetails);
+      };
+      GUARDS.add(guard);
+      if (own === undefined) this.#sharedGuard = guard;
+      else this.#guards.set(own, guard);
+    }
     config.beforeRedirect = guard;
   }
 
@@ -279,7 +362,7 @@ export class AxiosBinding {
   #dispatchOrThrow(config: Tagged, original: Original): AxiosPromise {
     this.#refresh();
     const real = getAdapter(original ?? axios.defaults.adapter, config);
-    if (config.rxSessionBinding !== this) {
+    if (config.rxSessionBinding !== this || !this.#active) {
       // Not a request of this instance (a config copied elsewhere, or an instance made
       // by `api.create()`, which copies the defaults): it never carries this session.
       this.#dropToken(config);

@@ -126,7 +126,35 @@ export function createOriginPolicy(
     return typeof base === 'string' && base !== '' && targetOf(base) === target;
   }
 
+  // The request interceptor and the fence judge the same request back to back: remember
+  // the last verdict for the same inputs (compared by identity).
+  let memoUrl: unknown;
+  let memoBase: unknown;
+  let memoAbsolute: unknown;
+  let memoDefault: unknown;
+  let memoVerdict = false;
+
   return function mayCarryToken(config: UrlConfig): boolean {
+    const raw = config.url;
+    const defaultBase = defaultBaseURL();
+    if (
+      raw === memoUrl &&
+      config.baseURL === memoBase &&
+      config.allowAbsoluteUrls === memoAbsolute &&
+      defaultBase === memoDefault &&
+      typeof raw === 'string'
+    ) {
+      return memoVerdict;
+    }
+    memoVerdict = judge(config, defaultBase);
+    memoUrl = raw;
+    memoBase = config.baseURL;
+    memoAbsolute = config.allowAbsoluteUrls;
+    memoDefault = defaultBase;
+    return memoVerdict;
+  };
+
+  function judge(config: UrlConfig, defaultBase: unknown): boolean {
     const raw = config.url;
     const url = typeof raw === 'string' ? raw : raw == null ? '' : String(raw);
     const base = config.baseURL;
@@ -136,8 +164,8 @@ export function createOriginPolicy(
       base != null && base !== '' && (raw == null || (typeof raw === 'string' && (!ABSOLUTE_URL.test(url) || config.allowAbsoluteUrls === false)));
     if (joined) {
       // "<base>/<url>" goes to baseURL's origin, allowed by definition for the instance's own.
-      return base === defaultBaseURL() || allowed(targetOf(String(base)));
+      return base === defaultBase || allowed(targetOf(String(base)));
     }
     return allowed(targetOf(url));
-  };
+  }
 }

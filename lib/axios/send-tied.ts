@@ -14,22 +14,17 @@ export function sendTied(config: InternalAxiosRequestConfig, scope: AbortScope, 
     // axios' http adapter awaits a form-data body's length after it subscribed to the
     // signal, and sends even if aborted meanwhile: measure it first, then check again.
     const getLength = data.getLength as (callback: (error: unknown, length: number) => void) => void;
-    return new Promise<number>((resolve, reject) => {
-      getLength.call(data, (error, length) => (error ? reject(error) : resolve(length)));
-    }).then(
-      (length) => {
-        if (signal.aborted) {
-          signal.settle();
-          return Promise.reject(new CanceledError(undefined, config));
-        }
-        config.headers.setContentLength(length);
-        return send(config, signal, adapter);
-      },
-      (error: unknown) => {
+    return new Promise<number | undefined>((resolve) => {
+      // A length it cannot tell (a stream of unknown size) is sent chunked, as axios does.
+      getLength.call(data, (error, length) => resolve(error ? undefined : length));
+    }).then((length) => {
+      if (signal.aborted) {
         signal.settle();
-        return Promise.reject(error);
-      },
-    );
+        return Promise.reject(new CanceledError(undefined, config));
+      }
+      if (length !== undefined) config.headers.setContentLength(length);
+      return send(config, signal, adapter);
+    });
   }
   return send(config, signal, adapter);
 }

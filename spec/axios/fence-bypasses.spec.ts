@@ -1,4 +1,5 @@
 import axios, { type AxiosInstance } from 'axios';
+import { Readable } from 'node:stream';
 import FormData from 'form-data';
 import { bindAxios, getSessionEnd, SessionStore } from '../../lib/index';
 import { authOf, fakeAdapter } from '../support/fake-adapter';
@@ -88,6 +89,38 @@ describe('the fence holds when other code routes around the binding', () => {
     expect(Number(server.seen[0]?.headers['content-length'])).toBeGreaterThan(0);
   });
 
+  it('keeps the gate when a request brings its own transformRequest and an interceptor then swaps the adapter', async () => {
+    const held = gate();
+    api.interceptors.request.use(async (config) => {
+      await held.promise;
+      config.adapter = 'http';
+      return config;
+    });
+    bindAxios(store, api);
+    api.defaults.transformRequest = [(data: unknown) => JSON.stringify(data)];
+    store.login('old-token');
+    const pending = [
+      outcome(api.post('/own-transform', { a: 1 }, { transformRequest: [(data: unknown) => JSON.stringify(data)] })),
+      outcome(api.post('/reassigned-defaults', { a: 1 })),
+    ];
+    await Promise.resolve();
+    store.logout();
+    held.open();
+    const results = await Promise.all(pending);
+    expect(results.map((r) => r.cancel)).toEqual([true, true]);
+    expect(server.seen).toHaveLength(0);
+  });
+
+  it('sends a form-data body of unknown length chunked, as axios does', async () => {
+    bindAxios(store, api);
+    store.login('stream-token');
+    const form = new FormData();
+    form.append('file', Readable.from(['a', 'b', 'c']));
+    await api.post('/upload-stream', form);
+    expect(server.seen[0]?.authorization).toBe('Bearer stream-token');
+    expect(server.seen[0]?.headers['transfer-encoding']).toBe('chunked');
+  });
+
   it('removes a skipAuth flag’s token even when the flag was set after the binding’s interceptor', async () => {
     api.interceptors.request.use((config) => {
       config.skipAuth = true;
@@ -151,14 +184,50 @@ describe('retried and moved configs', () => {
     expect(server.seen.map((r) => r.authorization)).toEqual(['Bearer store-one-token', undefined]);
   });
 
-  it('an instance derived with api.create() never sends the session’s token', async () => {
-    const store = new SessionStore({ initial: 'parent-token' });
+  it('an instance derived with api.create() starts unbound and clean, whatever the session does', async () => {
+    const store = new SessionStore({ initial: 't0' });
     const api = axios.create({ baseURL: server.origin });
     bindAxios(store, api);
-    const child = api.create(); // copies the defaults, token included
+    const child = api.create();
+    expect(child.defaults.headers.common['Authorization']).toBeUndefined();
+    for (let i = 1; i <= 12; i++) store.update({ token: `t${i}` });
     await child.get('/child');
-    await api.get('/parent');
-    expect(server.seen.map((r) => r.authorization)).toEqual([undefined, 'Bearer parent-token']);
+    store.logout();
+    await child.get('/child-after-logout');
+    const failed = (await child.get('/x', { signal: AbortSignal.abort() }).catch((e: unknown) => e)) as Error;
+    expect(JSON.stringify(failed)).not.toContain('t0');
+    expect(server.seen.map((r) => r.authorization)).toEqual([undefined, undefined]);
+  });
+
+  it('an instance derived with api.create() can be bound to a store of its own', async () => {
+    const parentStore = new SessionStore({ initial: 'parent-token' });
+    const childStore = new SessionStore({ initial: 'child-token' });
+    const api = axios.create({ baseURL: server.origin });
+    bindAxios(parentStore, api);
+    const child = api.create();
+    bindAxios(childStore, child);
+    await child.get('/child');
+    const pending = outcome(child.get('/slow/child'));
+    await server.arrived(2);
+    expect(childStore.inFlight).toBe(1);
+    childStore.logout();
+    expect((await pending).cancel).toBe(true);
+    expect(server.seen[0]?.authorization).toBe('Bearer child-token');
+    parentStore.dispose();
+    childStore.dispose();
+  });
+
+  it('a config made while bound sends no token after unbind()', async () => {
+    const store = new SessionStore({ initial: 'bound-token' });
+    const api = axios.create({ baseURL: server.origin });
+    const unbind = bindAxios(store, api);
+    const first = await api.get('/bound');
+    unbind();
+    store.update({ token: 'rotated-after-unbind' });
+    await api.request(first.config);
+    await api.get('/fresh');
+    expect(server.seen.map((r) => r.authorization)).toEqual(['Bearer bound-token', undefined, undefined]);
+    store.dispose();
   });
 
   it('drops the old token under another casing of the header name', async () => {
