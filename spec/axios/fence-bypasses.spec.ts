@@ -9,21 +9,28 @@ import { startServer, type TestServer } from '../support/test-server';
 // Ways other code can route around the binding's request interceptor, and the layers
 // (the transformRequest gate, the fence at the adapter, the response checks) that hold.
 
+let server: TestServer;
+let elsewhere: TestServer;
+
+beforeEach(async () => {
+  [server, elsewhere] = await Promise.all([startServer(), startServer()]);
+});
+
+afterEach(async () => {
+  await Promise.all([server.close(), elsewhere.close()]);
+});
+
 describe('the fence holds when other code routes around the binding', () => {
-  let server: TestServer;
-  let elsewhere: TestServer;
   let store: SessionStore;
   let api: AxiosInstance;
 
-  beforeEach(async () => {
-    [server, elsewhere] = await Promise.all([startServer(), startServer()]);
+  beforeEach(() => {
     store = new SessionStore();
     api = axios.create({ baseURL: server.origin });
   });
 
-  afterEach(async () => {
+  afterEach(() => {
     store.dispose();
-    await Promise.all([server.close(), elsewhere.close()]);
   });
 
   it('judges requests whose chain skipped the binding’s interceptor (a throwing sync interceptor)', async () => {
@@ -147,16 +154,6 @@ describe('the fence holds when other code routes around the binding', () => {
 });
 
 describe('retried and moved configs', () => {
-  let server: TestServer;
-  let elsewhere: TestServer;
-
-  beforeEach(async () => {
-    [server, elsewhere] = await Promise.all([startServer(), startServer()]);
-  });
-
-  afterEach(async () => {
-    await Promise.all([server.close(), elsewhere.close()]);
-  });
 
   it('never sends an old token kept in a config, however many rotations ago', async () => {
     const store = new SessionStore();
@@ -266,16 +263,6 @@ describe('retried and moved configs', () => {
 });
 
 describe('what reaches the caller after the session ended', () => {
-  let server: TestServer;
-
-  beforeEach(async () => {
-    server = await startServer();
-  });
-
-  afterEach(async () => {
-    await server.close();
-  });
-
   it('a failure handled by a logout becomes a cancel that getSessionEnd recognises', async () => {
     const store = new SessionStore();
     const api = axios.create({ baseURL: server.origin });
@@ -330,16 +317,6 @@ describe('what reaches the caller after the session ended', () => {
 });
 
 describe('streams and adapters that throw', () => {
-  let server: TestServer;
-
-  beforeEach(async () => {
-    server = await startServer();
-  });
-
-  afterEach(async () => {
-    await server.close();
-  });
-
   it('stops tracking a streamed body once it has been read to the end', async () => {
     const store = new SessionStore({ initial: 't' });
     const api = axios.create({ baseURL: server.origin });

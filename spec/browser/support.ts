@@ -137,11 +137,7 @@ export async function startPageServer(): Promise<PageServer> {
     }
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listen(server);
 
   return {
     origin: `http://127.0.0.1:${port}`,
@@ -238,11 +234,7 @@ export async function startOtherOriginServer(pageOrigin: string): Promise<OtherO
     res.end(JSON.stringify({ authorization: req.headers.authorization ?? null, path }));
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listen(server);
 
   return {
     origin: `http://127.0.0.1:${port}`,
@@ -368,4 +360,13 @@ export async function launchBrowser(allowedOrigins: string | readonly string[]):
       }
     },
   };
+}
+
+/** Listens on 127.0.0.1, port 0, and resolves with the port. */
+async function listen(server: http.Server): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  return (server.address() as AddressInfo).port;
 }
