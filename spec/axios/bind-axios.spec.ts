@@ -225,12 +225,17 @@ describe('bindAxios', () => {
       expect(authOf(two.sent[0], 'X-Token')).toBe('t');
     });
 
-    it('unbinding removes the header and the interceptors', async () => {
-      const { store, api, unbind, sent } = setup();
+    it('unbinding removes the header, the interceptors, the gate and the fence', async () => {
+      const { store, api, unbind, sent, adapter } = setup();
+      const pristine = axios.create().defaults.transformRequest;
       store.login('t');
+      expect(api.defaults.adapter).not.toBe(adapter);
+      expect(api.defaults.transformRequest).not.toEqual(pristine);
       unbind();
       unbind();
       expect(api.defaults.headers.common['Authorization']).toBeUndefined();
+      expect(api.defaults.adapter).toBe(adapter);
+      expect(api.defaults.transformRequest).toEqual(pristine);
       store.update({ token: 't2' });
       await api.get('/x');
       expect(authOf(sent[0])).toBeUndefined();
