@@ -4,7 +4,12 @@
  * Written from the specification only.
  */
 import { getEventListeners } from 'node:events';
-import axios, { type AxiosInstance, type AxiosRequestConfig, type InternalAxiosRequestConfig } from 'axios';
+import axios, {
+  type AxiosAdapter,
+  type AxiosInstance,
+  type AxiosRequestConfig,
+  type InternalAxiosRequestConfig,
+} from 'axios';
 import {
   SessionStore,
   bindAxios,
@@ -13,21 +18,28 @@ import {
   type SessionError,
 } from '../../lib/index';
 import {
+  T1,
+  T2,
+  caught,
+  expectCancelled,
   gate,
   headerOf,
+  holdInChain,
   holdingAdapter,
+  okResponse,
   recordingAdapter,
   settle,
+  sleep,
   startServer,
   stubbornAdapter,
   tick,
   waitFor,
+  type Gate,
   type Outcome,
   type TestServer,
 } from './support';
 
-const T1 = 'tok-ALPHA-7f3a9c';
-const T2 = 'tok-BRAVO-e21d04';
+type BindOptions = Parameters<typeof bindAxios>[2];
 
 let server: TestServer;
 let other: TestServer; // a second origin (another port)
@@ -54,9 +66,8 @@ function signalReason(err: unknown): unknown {
 }
 
 function expectCancelledBySessionEnd(outcome: Outcome<unknown>, reason?: string): SessionError {
-  expect(outcome.ok).toBe(false);
+  expectCancelled(outcome);
   if (outcome.ok) throw new Error('unreachable');
-  expect(axios.isCancel(outcome.error)).toBe(true);
   const why = signalReason(outcome.error);
   expect(isSessionError(why, 'SESSION_ENDED')).toBe(true);
   if (!isSessionError(why)) throw new Error('unreachable');
@@ -65,14 +76,74 @@ function expectCancelledBySessionEnd(outcome: Outcome<unknown>, reason?: string)
   return why;
 }
 
-function bound<U>(store: SessionStore<U>, config: AxiosRequestConfig = {}, options?: Parameters<typeof bindAxios>[2]) {
+function bound<U>(store: SessionStore<U>, config: AxiosRequestConfig = {}, options?: BindOptions) {
   const api = axios.create({ baseURL: server.origin, ...config });
   const unbind = bindAxios(store, api, options);
   return { api, unbind };
 }
 
+/** A fresh store with one instance bound to the test server, signed in as T1. */
+function signedIn(options?: BindOptions) {
+  const store = new SessionStore();
+  const { api, unbind } = bound(store, {}, options);
+  store.login(T1);
+  return { store, api, unbind };
+}
+
+/** A fresh store bound to a new instance that sends through `adapter`. */
+function onAdapter(adapter: AxiosAdapter, config: AxiosRequestConfig = {}, options?: BindOptions) {
+  const store = new SessionStore();
+  const api = axios.create({ ...config, adapter });
+  bindAxios(store, api, options);
+  return { store, api };
+}
+
 const common = (api: AxiosInstance): Record<string, unknown> =>
   api.defaults.headers.common as unknown as Record<string, unknown>;
+
+/** The Authorization header of each request `on` saw under `p`, in order. */
+const sentAuth = (p: string, on: TestServer = server): Array<string | undefined> =>
+  on.matching(p).map((r) => r.headers.authorization);
+
+/** GETs a fresh path under `prefix` (a held route) and waits until the server has it. */
+async function heldGet(api: AxiosInstance, prefix: string) {
+  const p = path(prefix);
+  const res = settle(api.get(p));
+  await waitFor(() => server.matching(p).length === 1, 'on the wire');
+  return { p, res };
+}
+
+/** A fresh store and bound instance whose requests wait in the chain before the stamp. */
+function heldBeforeStamp() {
+  const store = new SessionStore();
+  const { api } = bound(store);
+  // Registered after bindAxios, so it runs before the library's interceptor.
+  const g = holdInChain(api);
+  return { store, api, g };
+}
+
+/** A fresh store, signed in as T1, and a bound instance whose requests wait in the chain after the stamp. */
+function heldAfterStamp() {
+  const store = new SessionStore();
+  const api = axios.create({ baseURL: server.origin });
+  // Registered before bindAxios, so it runs after the library's interceptor.
+  const g = holdInChain(api);
+  bindAxios(store, api);
+  store.login(T1);
+  return { store, api, g };
+}
+
+/**
+ * Lets `request`, held in the interceptor chain by `g`, get under way; runs `meanwhile`;
+ * then opens the gate and settles the request.
+ */
+async function pastTheGate<T>(g: Gate, request: Promise<T>, meanwhile: () => void): Promise<Outcome<T>> {
+  const res = settle(request);
+  await tick();
+  meanwhile();
+  g.open();
+  return res;
+}
 
 // ---------------------------------------------------------------------------------------
 describe('3.1 Defaults follow the stream', () => {
@@ -164,7 +235,7 @@ describe('3.1 Defaults follow the stream', () => {
     store.logout();
     store.login(T1);
     expect(JSON.stringify(axios.defaults.headers)).toBe(before);
-    expect((axios.defaults.headers.common as unknown as Record<string, unknown>)['Authorization']).toBeUndefined();
+    expect(common(axios)['Authorization']).toBeUndefined();
     store.dispose();
     expect(JSON.stringify(axios.defaults.headers)).toBe(before);
     const [req] = server.matching(p);
@@ -176,12 +247,7 @@ describe('3.1 Defaults follow the stream', () => {
     // ambiguous: the spec only says the global defaults must never be touched.
     const before = JSON.stringify(axios.defaults.headers);
     const store = new SessionStore();
-    let err: unknown;
-    try {
-      bindAxios(store, axios);
-    } catch (e) {
-      err = e;
-    }
+    const err = caught(() => bindAxios(store, axios));
     store.login(T1);
     expect(JSON.stringify(axios.defaults.headers)).toBe(before);
     if (err !== undefined) expect(err).toBeInstanceOf(TypeError);
@@ -189,9 +255,7 @@ describe('3.1 Defaults follow the stream', () => {
   });
 
   it('unbind() returns the instance to itself: it stops following the store and sends no token', async () => {
-    const store = new SessionStore();
-    const { api, unbind } = bound(store);
-    store.login(T1);
+    const { store, api, unbind } = signedIn();
     expect(typeof unbind).toBe('function');
     unbind();
     // ambiguous: unbinding is read as removing the header it put in the defaults.
@@ -200,7 +264,7 @@ describe('3.1 Defaults follow the stream', () => {
     expect('Authorization' in common(api)).toBe(false);
     const p = path('/ok/unbound');
     await api.get(p);
-    expect(server.matching(p)[0]?.headers.authorization).toBeUndefined();
+    expect(sentAuth(p)[0]).toBeUndefined();
     expect(store.inFlight).toBe(0);
   });
 
@@ -218,88 +282,28 @@ describe('3.1 Defaults follow the stream', () => {
 // ---------------------------------------------------------------------------------------
 describe('3.2 The header is stamped at dispatch time', () => {
   it('a request created before a token rotation and dispatched after it carries the new token', async () => {
-    const store = new SessionStore();
-    const { api } = bound(store);
-    const g = gate();
-    // Registered after bindAxios, so it runs before the library's interceptor.
-    api.interceptors.request.use(async (c) => {
-      await g.promise;
-      return c;
-    });
+    const { store, api, g } = heldBeforeStamp();
     store.login(T1);
     const p = path('/ok/rotate');
-    const res = settle(api.get(p)); // defaults (Bearer T1) merged here
-    await tick();
-    store.update({ token: T2 });
-    g.open();
-    const out = await res;
+    // defaults (Bearer T1) merged when the request is created
+    const out = await pastTheGate(g, api.get(p), () => store.update({ token: T2 }));
     expect(out.ok).toBe(true);
-    expect(server.matching(p).map((r) => r.headers.authorization)).toEqual([`Bearer ${T2}`]);
+    expect(sentAuth(p)).toEqual([`Bearer ${T2}`]);
   });
 
   it('a request created while signed out and dispatched after login carries the token', async () => {
-    const store = new SessionStore();
-    const { api } = bound(store);
-    const g = gate();
-    api.interceptors.request.use(async (c) => {
-      await g.promise;
-      return c;
-    });
+    const { store, api, g } = heldBeforeStamp();
     const p = path('/ok/late-login');
-    const res = settle(api.get(p));
-    await tick();
-    store.login(T1);
-    g.open();
-    expect((await res).ok).toBe(true);
-    expect(server.matching(p).map((r) => r.headers.authorization)).toEqual([`Bearer ${T1}`]);
+    expect((await pastTheGate(g, api.get(p), () => store.login(T1))).ok).toBe(true);
+    expect(sentAuth(p)).toEqual([`Bearer ${T1}`]);
   });
 
   it('the header comes from the current session even when app code cleared the defaults', async () => {
-    const store = new SessionStore();
-    const { api } = bound(store);
-    store.login(T1);
+    const { api } = signedIn();
     delete common(api)['Authorization'];
     const p = path('/ok/cleared');
     await api.get(p);
-    expect(server.matching(p)[0]?.headers.authorization).toBe(`Bearer ${T1}`);
-  });
-
-  it('a retry after a 401 and a token rotation rebuilds the header with the new token', async () => {
-    const store = new SessionStore();
-    const { api } = bound(store);
-    let retried = false;
-    api.interceptors.response.use(undefined, async (err: unknown) => {
-      if (axios.isAxiosError(err) && err.response?.status === 401 && !retried && err.config) {
-        retried = true;
-        store.update({ token: T2 });
-        return api.request(err.config);
-      }
-      throw err;
-    });
-    store.login(T1);
-    const p = `/needs/${T2}?n=${++seq}`;
-    const res = await api.get(p);
-    expect(res.status).toBe(200);
-    expect(server.matching(p).map((r) => r.headers.authorization)).toEqual([`Bearer ${T1}`, `Bearer ${T2}`]);
-  });
-
-  it('a retry after a 401 and a re-login as another user carries the new user token', async () => {
-    const store = new SessionStore();
-    const { api } = bound(store);
-    let retried = false;
-    api.interceptors.response.use(undefined, async (err: unknown) => {
-      if (axios.isAxiosError(err) && err.response?.status === 401 && !retried && err.config) {
-        retried = true;
-        store.login(T2); // a new epoch
-        return api.request(err.config);
-      }
-      throw err;
-    });
-    store.login(T1);
-    const p = `/needs/${T2}?n=${++seq}`;
-    const res = await api.get(p);
-    expect(res.status).toBe(200);
-    expect(server.matching(p).map((r) => r.headers.authorization)).toEqual([`Bearer ${T1}`, `Bearer ${T2}`]);
+    expect(sentAuth(p)[0]).toBe(`Bearer ${T1}`);
   });
 
   type Rebuild = (c: InternalAxiosRequestConfig) => AxiosRequestConfig;
@@ -309,81 +313,81 @@ describe('3.2 The header is stamped at dispatch time', () => {
     ['a copy with plain-object headers', (c) => ({ ...c, headers: { ...c.headers.toJSON() } })],
   ];
 
-  it.each(rebuilds)('a retry with %s after a token rotation carries the new token', async (_label, rebuild) => {
+  /**
+   * Signs in as T1 and GETs `/needs/<who>` on an instance that, on the first 401, runs
+   * `then` and retries with `rebuild(config)`. Reports the outcome, whether it retried,
+   * and the Authorization header of every attempt the server saw.
+   */
+  async function retryAfter401(who: string, then: (store: SessionStore) => void, rebuild: Rebuild = (c) => c) {
     const store = new SessionStore();
     const { api } = bound(store);
     let retried = false;
     api.interceptors.response.use(undefined, async (err: unknown) => {
       if (axios.isAxiosError(err) && err.response?.status === 401 && !retried && err.config) {
         retried = true;
-        store.update({ token: T2 });
+        then(store);
         return api.request(rebuild(err.config));
       }
       throw err;
     });
     store.login(T1);
-    const p = `/needs/${T2}?n=${++seq}`;
+    const p = `/needs/${who}?n=${++seq}`;
     const out = await settle(api.get(p));
-    expect(server.matching(p).map((r) => r.headers.authorization)).toEqual([`Bearer ${T1}`, `Bearer ${T2}`]);
+    return { out, retried, sent: sentAuth(p) };
+  }
+
+  it('a retry after a 401 and a token rotation rebuilds the header with the new token', async () => {
+    const { out, sent } = await retryAfter401(T2, (store) => store.update({ token: T2 }));
+    expect(out).toMatchObject({ ok: true, value: { status: 200 } });
+    expect(sent).toEqual([`Bearer ${T1}`, `Bearer ${T2}`]);
+  });
+
+  it('a retry after a 401 and a re-login as another user carries the new user token', async () => {
+    const { out, sent } = await retryAfter401(T2, (store) => store.login(T2)); // a new epoch
+    expect(out).toMatchObject({ ok: true, value: { status: 200 } });
+    expect(sent).toEqual([`Bearer ${T1}`, `Bearer ${T2}`]);
+  });
+
+  it.each(rebuilds)('a retry with %s after a token rotation carries the new token', async (_label, rebuild) => {
+    const { out, sent } = await retryAfter401(T2, (store) => store.update({ token: T2 }), rebuild);
+    expect(sent).toEqual([`Bearer ${T1}`, `Bearer ${T2}`]);
     expect(out.ok).toBe(true);
   });
 
   it.each(rebuilds)('a retry with %s after a logout never carries the old token', async (_label, rebuild) => {
-    const store = new SessionStore();
-    const { api } = bound(store);
-    let retried = false;
-    api.interceptors.response.use(undefined, async (err: unknown) => {
-      if (axios.isAxiosError(err) && err.response?.status === 401 && !retried && err.config) {
-        retried = true;
-        store.logout('unauthorized');
-        return api.request(rebuild(err.config));
-      }
-      throw err;
-    });
-    store.login(T1);
-    const p = `/needs/nobody?n=${++seq}`;
-    await settle(api.get(p));
+    const { retried, sent } = await retryAfter401('nobody', (store) => store.logout('unauthorized'), rebuild);
     expect(retried).toBe(true);
-    const headers = server.matching(p).map((r) => r.headers.authorization);
-    expect(headers[0]).toBe(`Bearer ${T1}`);
-    expect(headers.slice(1)).toEqual(headers.slice(1).map(() => undefined));
+    expect(sent[0]).toBe(`Bearer ${T1}`);
+    expect(sent.slice(1)).toEqual(sent.slice(1).map(() => undefined));
   });
 
   it('a retry after a 401 that logged the user out never resends the old token', async () => {
-    const store = new SessionStore();
-    const { api } = bound(store);
-    let retried = false;
-    api.interceptors.response.use(undefined, async (err: unknown) => {
-      if (axios.isAxiosError(err) && err.response?.status === 401 && !retried && err.config) {
-        retried = true;
-        store.logout('unauthorized');
-        return api.request(err.config);
-      }
-      throw err;
-    });
-    store.login(T1);
-    const p = `/needs/someone-else?n=${++seq}`;
-    const out = await settle(api.get(p));
+    const { out, retried, sent } = await retryAfter401('someone-else', (store) => store.logout('unauthorized'));
     expect(retried).toBe(true);
-    const headers = server.matching(p).map((r) => r.headers.authorization);
-    expect(headers[0]).toBe(`Bearer ${T1}`);
+    expect(sent[0]).toBe(`Bearer ${T1}`);
     // The retry either was refused or left without any token.
-    expect(headers.slice(1).every((h) => h === undefined)).toBe(true);
+    expect(sent.slice(1).every((h) => h === undefined)).toBe(true);
     expect(out.ok).toBe(false);
   });
 });
 
 // ---------------------------------------------------------------------------------------
 describe('3.3 Logout is a fence', () => {
-  it('in-flight requests on every bound client reject with CanceledError carrying SESSION_ENDED and the reason; the server sees the sockets close', async () => {
+  /** One store with two instances bound to the test server, signed in as T1. */
+  function twoSignedIn() {
     const store = new SessionStore();
     const a = bound(store).api;
     const b = bound(store).api;
     store.login(T1);
+    return { store, a, b };
+  }
+
+  it('in-flight requests on every bound client reject with CanceledError carrying SESSION_ENDED and the reason; the server sees the sockets close', async () => {
+    const { store, a, b } = twoSignedIn();
     const p = path('/hang/fence');
     const results = [settle(a.get(p)), settle(a.post(p, { x: 1 })), settle(b.get(p))];
     await waitFor(() => server.matching(p).length === 3, 'three requests on the wire');
-    expect(server.matching(p).every((r) => r.headers.authorization === `Bearer ${T1}`)).toBe(true);
+    expect(sentAuth(p).every((h) => h === `Bearer ${T1}`)).toBe(true);
     expect(store.inFlight).toBe(3);
 
     store.logout('expired');
@@ -413,44 +417,21 @@ describe('3.3 Logout is a fence', () => {
   });
 
   it('a request waiting in the interceptor chain after the header was stamped rejects with CanceledError and never leaves', async () => {
-    const store = new SessionStore();
-    const api = axios.create({ baseURL: server.origin });
-    const g = gate();
-    // Registered before bindAxios, so it runs after the library's interceptor.
-    api.interceptors.request.use(async (c) => {
-      await g.promise;
-      return c;
-    });
-    bindAxios(store, api);
-    store.login(T1);
+    const { store, api, g } = heldAfterStamp();
     const p = path('/ok/chain-after-stamp');
-    const res = settle(api.get(p));
-    await tick();
-    store.logout('user');
-    g.open();
-    expectCancelledBySessionEnd(await res, 'user');
-    await new Promise((r) => setTimeout(r, 30));
+    expectCancelledBySessionEnd(await pastTheGate(g, api.get(p), () => store.logout('user')), 'user');
+    await sleep(30);
     expect(server.matching(p)).toHaveLength(0);
   });
 
   it('a request of the epoch still waiting in the interceptor chain before the stamp never carries the old token', async () => {
-    const store = new SessionStore();
-    const { api } = bound(store);
-    const g = gate();
-    // Registered after bindAxios: runs before the library's interceptor.
-    api.interceptors.request.use(async (c) => {
-      await g.promise;
-      return c;
-    });
+    const { store, api, g } = heldBeforeStamp();
     store.login(T1);
     const p = path('/ok/chain-before-stamp');
-    const res = settle(api.get(p)); // issued during the epoch; defaults carried Bearer T1
-    await tick();
-    store.logout('user');
-    g.open();
-    const out = await res;
-    await new Promise((r) => setTimeout(r, 30));
-    for (const r of server.matching(p)) expect(r.headers.authorization).toBeUndefined();
+    // issued during the epoch; defaults carried Bearer T1
+    const out = await pastTheGate(g, api.get(p), () => store.logout('user'));
+    await sleep(30);
+    for (const h of sentAuth(p)) expect(h).toBeUndefined();
     // ambiguous: the request was issued during the ended epoch, so "every request of the
     // ended epoch ... including requests still waiting in the interceptor chain" is read
     // as: it rejects with CanceledError (SESSION_ENDED) and never leaves.
@@ -459,11 +440,9 @@ describe('3.3 Logout is a fence', () => {
   });
 
   it('a response that arrives after the fence (adapter ignores the signal) is never delivered as a success', async () => {
-    const store = new SessionStore();
     const g = gate();
     const fake = stubbornAdapter(g);
-    const api = axios.create({ baseURL: 'https://api.example.test', adapter: fake.adapter });
-    bindAxios(store, api);
+    const { store, api } = onAdapter(fake.adapter, { baseURL: 'https://api.example.test' });
     store.login(T1);
     const res = settle(api.get('/me'));
     await waitFor(() => fake.configs.length === 1, 'adapter called');
@@ -490,32 +469,22 @@ describe('3.3 Logout is a fence', () => {
     await waitFor(() => received, 'response received');
     store.logout('user');
     g.open();
-    const out = await res;
-    expect(out.ok).toBe(false);
-    if (!out.ok) expect(axios.isCancel(out.error)).toBe(true);
+    expectCancelled(await res);
     expect(server.matching(p)[0]?.finished).toBe(true);
   });
 
   it('a held request released by the server after logout is still a rejection, not a success', async () => {
-    const store = new SessionStore();
-    const { api } = bound(store);
-    store.login(T1);
-    const p = path('/hang/release-after');
-    const res = settle(api.get(p));
-    await waitFor(() => server.matching(p).length === 1, 'on the wire');
+    const { store, api } = signedIn();
+    const { p, res } = await heldGet(api, '/hang/release-after');
     store.logout();
     server.matching(p)[0]?.release(200);
     expectCancelledBySessionEnd(await res, 'user');
   });
 
   it('a response whose body is still streaming is cancelled by logout; the server sees the socket close', async () => {
-    const store = new SessionStore();
-    const { api } = bound(store);
-    store.login(T1);
-    const p = path('/partial/fence');
-    const res = settle(api.get(p));
-    await waitFor(() => server.matching(p).length === 1, 'on the wire');
-    await new Promise((r) => setTimeout(r, 20)); // let the head and first chunk arrive
+    const { store, api } = signedIn();
+    const { p, res } = await heldGet(api, '/partial/fence');
+    await sleep(20); // let the head and first chunk arrive
     expect(server.matching(p)[0]?.aborted).toBe(false);
     store.logout('expired');
     const out = await res;
@@ -537,7 +506,7 @@ describe('3.3 Logout is a fence', () => {
     store.logout();
     await Promise.all(sent);
     expect(tokenSeen).toBeNull();
-    for (const r of server.matching(p)) expect(r.headers.authorization).toBeUndefined();
+    for (const h of sentAuth(p)) expect(h).toBeUndefined();
   });
 
   it('the no-token session is emitted before the logout$ event', () => {
@@ -562,7 +531,7 @@ describe('3.3 Logout is a fence', () => {
     });
     store.login(T1);
     await Promise.all(sent);
-    expect(server.matching(p).map((r) => r.headers.authorization)).toEqual([`Bearer ${T1}`]);
+    expect(sentAuth(p)).toEqual([`Bearer ${T1}`]);
   });
 
   it('a subscriber that hears of a login after another subscriber already logged out cannot send the old token', async () => {
@@ -579,7 +548,7 @@ describe('3.3 Logout is a fence', () => {
     store.login(T1);
     const outs = await Promise.all(sent);
     expect(outs).toHaveLength(1);
-    for (const r of server.matching(p)) expect(r.headers.authorization).toBeUndefined();
+    for (const h of sentAuth(p)) expect(h).toBeUndefined();
     expect(store.session.token).toBeNull();
   });
 
@@ -589,20 +558,17 @@ describe('3.3 Logout is a fence', () => {
     const logouts: unknown[] = [];
     store.logout$.subscribe((e) => logouts.push(e));
     store.login(T1);
-    const p = path('/hang/relogin');
-    const res = settle(api.get(p));
-    await waitFor(() => server.matching(p).length === 1, 'on the wire');
+    const { p, res } = await heldGet(api, '/hang/relogin');
     store.login(T2);
     const out = await res;
-    expect(out.ok).toBe(false);
-    if (!out.ok) expect(axios.isCancel(out.error)).toBe(true);
+    expectCancelled(out);
     // ambiguous: the spec says the previous epoch "ends"; its cancellation reason is read as
     // a SESSION_ENDED SessionError too (whatever its `reason`), so apps can tell it apart.
     if (!out.ok) expect(isSessionError(signalReason(out.error), 'SESSION_ENDED')).toBe(true);
     await waitFor(() => server.matching(p)[0]?.aborted === true, 'server sees the abort');
     const q = path('/ok/relogin-next');
     await api.get(q);
-    expect(server.matching(q)[0]?.headers.authorization).toBe(`Bearer ${T2}`);
+    expect(sentAuth(q)[0]).toBe(`Bearer ${T2}`);
     expect(logouts).toEqual([]);
   });
 
@@ -610,9 +576,7 @@ describe('3.3 Logout is a fence', () => {
     const store = new SessionStore<{ name: string }>();
     const { api } = bound(store);
     store.login({ token: T1, user: { name: 'ann' } });
-    const p = path('/hang/update');
-    const res = settle(api.get(p));
-    await waitFor(() => server.matching(p).length === 1, 'on the wire');
+    const { p, res } = await heldGet(api, '/hang/update');
     store.update({ token: T2 });
     store.update({ user: { name: 'bob' } });
     await tick();
@@ -624,12 +588,8 @@ describe('3.3 Logout is a fence', () => {
   });
 
   it('a failed login while signed in cancels nothing', async () => {
-    const store = new SessionStore();
-    const { api } = bound(store);
-    store.login(T1);
-    const p = path('/hang/bad-login');
-    const res = settle(api.get(p));
-    await waitFor(() => server.matching(p).length === 1, 'on the wire');
+    const { store, api } = signedIn();
+    const { p, res } = await heldGet(api, '/hang/bad-login');
     expect(() => store.login('')).toThrow();
     expect(() => store.login(`${T2}\r\nX: y`)).toThrow();
     expect(common(api)['Authorization']).toBe(`Bearer ${T1}`);
@@ -638,24 +598,18 @@ describe('3.3 Logout is a fence', () => {
   });
 
   it('dispose() aborts what is in flight, unbinds every client, and the client can be bound again', async () => {
-    const store = new SessionStore();
-    const a = bound(store).api;
-    const b = bound(store).api;
-    store.login(T1);
+    const { store, a, b } = twoSignedIn();
     const p = path('/hang/dispose');
     const results = [settle(a.get(p)), settle(b.get(p))];
     await waitFor(() => server.matching(p).length === 2, 'on the wire');
     store.dispose();
-    for (const out of await Promise.all(results)) {
-      expect(out.ok).toBe(false);
-      if (!out.ok) expect(axios.isCancel(out.error)).toBe(true);
-    }
+    for (const out of await Promise.all(results)) expectCancelled(out);
     await waitFor(() => server.matching(p).every((r) => r.aborted), 'server sees the aborts');
     expect('Authorization' in common(a)).toBe(false);
     expect('Authorization' in common(b)).toBe(false);
     const q = path('/ok/after-dispose');
     await a.get(q);
-    expect(server.matching(q)[0]?.headers.authorization).toBeUndefined();
+    expect(sentAuth(q)[0]).toBeUndefined();
     // unbound: a fresh store may take the instance
     const fresh = new SessionStore();
     expect(() => bindAxios(fresh, a)).not.toThrow();
@@ -668,19 +622,15 @@ describe('3.3 Logout is a fence', () => {
 // ---------------------------------------------------------------------------------------
 describe('skipAuth', () => {
   it('a skipAuth request carries no token even though it sits in the defaults', async () => {
-    const store = new SessionStore();
-    const { api } = bound(store);
-    store.login(T1);
+    const { api } = signedIn();
     expect(common(api)['Authorization']).toBe(`Bearer ${T1}`);
     const p = path('/ok/skip');
     await api.get(p, { skipAuth: true });
-    expect(server.matching(p)[0]?.headers.authorization).toBeUndefined();
+    expect(sentAuth(p)[0]).toBeUndefined();
   });
 
   it('a skipAuth request is not tied to the session: logout does not cancel it', async () => {
-    const store = new SessionStore();
-    const { api } = bound(store);
-    store.login(T1);
+    const { store, api } = signedIn();
     const p = path('/hang/skip');
     const res = settle(api.post(p, { user: 'ann' }, { skipAuth: true }));
     await waitFor(() => server.matching(p).length === 1, 'on the wire');
@@ -696,12 +646,10 @@ describe('skipAuth', () => {
   it("a skipAuth request keeps the caller's own Authorization header (e.g. Basic for the login call)", async () => {
     // ambiguous: "carries no token" read as "no session token"; a header the caller set
     // on the request itself is not the session's to remove.
-    const store = new SessionStore();
-    const { api } = bound(store);
-    store.login(T1);
+    const { api } = signedIn();
     const p = path('/ok/skip-basic');
     await api.post(p, {}, { skipAuth: true, headers: { Authorization: 'Basic dXNlcjpwdw==' } });
-    expect(server.matching(p)[0]?.headers.authorization).toBe('Basic dXNlcjpwdw==');
+    expect(sentAuth(p)[0]).toBe('Basic dXNlcjpwdw==');
   });
 
   it('is typed on axios request config by module augmentation (no casts)', () => {
@@ -719,13 +667,11 @@ describe('3.4 Origins', () => {
   async function headerFor(
     url: string,
     instance: AxiosRequestConfig,
-    options?: Parameters<typeof bindAxios>[2],
+    options?: BindOptions,
     request: AxiosRequestConfig = {},
   ): Promise<string | undefined> {
-    const store = new SessionStore();
     const fake = recordingAdapter();
-    const api = axios.create({ ...instance, adapter: fake.adapter });
-    bindAxios(store, api, options);
+    const { store, api } = onAdapter(fake.adapter, instance, options);
     store.login(T1);
     await api.get(url, request);
     const cfg = fake.configs[0];
@@ -796,16 +742,14 @@ describe('3.4 Origins', () => {
     expect(await headerFor('/me', base, undefined, { baseURL: 'https://evil.net' })).toBeUndefined();
   });
 
-  it.each<[string, Parameters<typeof bindAxios>[2]]>([
+  it.each<[string, BindOptions]>([
     ['the default Authorization header', undefined],
     ['a custom header', { header: 'X-Api-Key', scheme: '' }],
   ])('a redirect to another origin does not carry the token (%s)', async (_label, options) => {
     // ambiguous: redirects are not named in 3.4; "The token goes only to the origin of the
     // instance's baseURL ... and to the origins listed in allowedOrigins" is read as
     // covering the hop a redirect makes.
-    const store = new SessionStore();
-    const { api } = bound(store, {}, options);
-    store.login(T1);
+    const { api } = signedIn(options);
     const p = path('/ok/redirected');
     const out = await settle(api.get(`/redirect?to=${encodeURIComponent(other.origin + p)}`));
     expect(out.ok).toBe(true);
@@ -825,18 +769,16 @@ describe('3.4 Origins', () => {
     await plain.get(p);
     await plain.get(`${other.origin}${p}?plain`);
     await listed.get(`${other.origin}${p}?listed`);
-    expect(server.matching(p)[0]?.headers.authorization).toBe(`Bearer ${T1}`);
-    expect(other.matching(`${p}?plain`)[0]?.headers.authorization).toBeUndefined();
-    expect(other.matching(`${p}?listed`)[0]?.headers.authorization).toBe(`Bearer ${T1}`);
+    expect(sentAuth(p)[0]).toBe(`Bearer ${T1}`);
+    expect(sentAuth(`${p}?plain`, other)[0]).toBeUndefined();
+    expect(sentAuth(`${p}?listed`, other)[0]).toBe(`Bearer ${T1}`);
   });
 });
 
 // ---------------------------------------------------------------------------------------
 describe("3.5 The caller's own signal", () => {
   it('cancels just that request; the others of the session go on (over the wire)', async () => {
-    const store = new SessionStore();
-    const { api } = bound(store);
-    store.login(T1);
+    const { store, api } = signedIn();
     const mine = new AbortController();
     const p = path('/hang/own-signal');
     const cancelled = settle(api.get(`${p}?mine`, { signal: mine.signal }));
@@ -844,9 +786,8 @@ describe("3.5 The caller's own signal", () => {
     await waitFor(() => server.matching(p).length === 2, 'both on the wire');
     mine.abort();
     const out = await cancelled;
-    expect(out.ok).toBe(false);
+    expectCancelled(out);
     if (!out.ok) {
-      expect(axios.isCancel(out.error)).toBe(true);
       // told apart from a logout
       expect(getSessionEnd(out.error)).toBeUndefined();
       expect(isSessionError(signalReason(out.error))).toBe(false);
@@ -863,10 +804,8 @@ describe("3.5 The caller's own signal", () => {
   it("the caller's abort reason is the one the caller gave", async () => {
     // ambiguous: the spec requires only that it be told apart from logout; the caller's
     // own reason is read as surviving on config.signal.reason.
-    const store = new SessionStore();
     const fake = holdingAdapter();
-    const api = axios.create({ adapter: fake.adapter });
-    bindAxios(store, api);
+    const { store, api } = onAdapter(fake.adapter);
     store.login(T1);
     const mine = new AbortController();
     const res = settle(api.get('/x', { signal: mine.signal }));
@@ -879,32 +818,24 @@ describe("3.5 The caller's own signal", () => {
   });
 
   it('an already-aborted signal: the request rejects with CanceledError and never reaches the adapter', async () => {
-    const store = new SessionStore();
     const fake = recordingAdapter();
-    const api = axios.create({ adapter: fake.adapter });
-    bindAxios(store, api);
+    const { store, api } = onAdapter(fake.adapter);
     store.login(T1);
-    const out = await settle(api.get('/x', { signal: AbortSignal.abort() }));
-    expect(out.ok).toBe(false);
-    if (!out.ok) expect(axios.isCancel(out.error)).toBe(true);
+    expectCancelled(await settle(api.get('/x', { signal: AbortSignal.abort() })));
     expect(fake.configs).toHaveLength(0);
     expect(store.inFlight).toBe(0);
   });
 
   it('after 10,000 requests sharing one caller signal, its listeners and the tracked requests are back to zero, and it never nears the warning threshold', async () => {
-    const store = new SessionStore();
     const shared = new AbortController();
     let maxListeners = 0;
     let maxInFlight = 0;
-    const api = axios.create({
-      adapter: async (config) => {
-        maxListeners = Math.max(maxListeners, getEventListeners(shared.signal, 'abort').length);
-        maxInFlight = Math.max(maxInFlight, store.inFlight);
-        await Promise.resolve();
-        return { data: null, status: 200, statusText: 'OK', headers: {}, config, request: {} };
-      },
+    const { store, api } = onAdapter(async (config) => {
+      maxListeners = Math.max(maxListeners, getEventListeners(shared.signal, 'abort').length);
+      maxInFlight = Math.max(maxInFlight, store.inFlight);
+      await Promise.resolve();
+      return okResponse(config, null);
     });
-    bindAxios(store, api);
     store.login(T1);
     // (process 'warning' events do not reach jest's sandboxed `process`, so the listener
     // count itself is sampled inside the adapter instead.)
@@ -955,28 +886,13 @@ describe("3.5 The caller's own signal", () => {
   });
 
   it('a caller abort while the request waits in the interceptor chain cancels it as the caller, and leaves nothing behind', async () => {
-    const store = new SessionStore();
-    const api = axios.create({ baseURL: server.origin });
-    const g = gate();
-    api.interceptors.request.use(async (c) => {
-      await g.promise;
-      return c;
-    });
-    bindAxios(store, api);
-    store.login(T1);
+    const { store, api, g } = heldAfterStamp();
     const mine = new AbortController();
     const p = path('/ok/own-in-chain');
-    const res = settle(api.get(p, { signal: mine.signal }));
-    await tick();
-    mine.abort();
-    g.open();
-    const out = await res;
-    expect(out.ok).toBe(false);
-    if (!out.ok) {
-      expect(axios.isCancel(out.error)).toBe(true);
-      expect(getSessionEnd(out.error)).toBeUndefined();
-    }
-    await new Promise((r) => setTimeout(r, 20));
+    const out = await pastTheGate(g, api.get(p, { signal: mine.signal }), () => mine.abort());
+    expectCancelled(out);
+    if (!out.ok) expect(getSessionEnd(out.error)).toBeUndefined();
+    await sleep(20);
     expect(server.matching(p)).toHaveLength(0);
     expect(store.inFlight).toBe(0);
     expect(getEventListeners(mine.signal, 'abort')).toHaveLength(0);
@@ -984,10 +900,8 @@ describe("3.5 The caller's own signal", () => {
   });
 
   it('after 2,000 requests sharing one caller signal were cancelled by logouts, its listeners are back to zero', async () => {
-    const store = new SessionStore();
     const fake = holdingAdapter();
-    const api = axios.create({ adapter: fake.adapter });
-    bindAxios(store, api);
+    const { store, api } = onAdapter(fake.adapter);
     const shared = new AbortController();
     for (let round = 0; round < 4; round++) {
       store.login(round % 2 ? T1 : T2);
@@ -1007,10 +921,7 @@ describe("3.5 The caller's own signal", () => {
   it('does not use AbortSignal.any to compose signals', async () => {
     const spy = jest.spyOn(AbortSignal, 'any');
     try {
-      const store = new SessionStore();
-      const fake = recordingAdapter();
-      const api = axios.create({ adapter: fake.adapter });
-      bindAxios(store, api);
+      const { store, api } = onAdapter(recordingAdapter().adapter);
       store.login(T1);
       const mine = new AbortController();
       await api.get('/x', { signal: mine.signal });
@@ -1030,13 +941,17 @@ describe('3.6 Redaction', () => {
     return [JSON.stringify(err), JSON.stringify(err.toJSON()), err.message];
   }
 
+  /** Signs in as T1 and GETs a fresh path under `prefix` (a failing route). */
+  async function failedGet(prefix: string, options?: BindOptions, request?: AxiosRequestConfig) {
+    const { api } = signedIn(options);
+    const p = path(prefix);
+    const out = await settle(api.get(p, request));
+    return { p, out };
+  }
+
   it('JSON.stringify(error) and error.toJSON() of a failed request never show the token (over the wire)', async () => {
-    const store = new SessionStore();
-    const { api } = bound(store);
-    store.login(T1);
-    const p = path('/fail/redact');
-    const out = await settle(api.get(p));
-    expect(server.matching(p)[0]?.headers.authorization).toBe(`Bearer ${T1}`); // it was sent
+    const { p, out } = await failedGet('/fail/redact');
+    expect(sentAuth(p)[0]).toBe(`Bearer ${T1}`); // it was sent
     expect(out.ok).toBe(false);
     if (out.ok) return;
     for (const s of serialised(out.error)) expect(s).not.toContain(T1);
@@ -1046,23 +961,15 @@ describe('3.6 Redaction', () => {
   });
 
   it('redacts a custom header carrying the raw token', async () => {
-    const store = new SessionStore();
-    const { api } = bound(store, {}, { header: 'X-Api-Key', scheme: '' });
-    store.login(T1);
-    const p = path('/fail/redact-custom');
-    const out = await settle(api.get(p));
+    const { p, out } = await failedGet('/fail/redact-custom', { header: 'X-Api-Key', scheme: '' });
     expect(server.matching(p)[0]?.headers['x-api-key']).toBe(T1);
     expect(out.ok).toBe(false);
     if (!out.ok) for (const s of serialised(out.error)) expect(s).not.toContain(T1);
   });
 
   it('a request cancelled by logout serialises without the token, and its messages never contain it', async () => {
-    const store = new SessionStore();
-    const { api } = bound(store);
-    store.login(T1);
-    const p = path('/hang/redact-cancel');
-    const res = settle(api.get(p));
-    await waitFor(() => server.matching(p).length === 1, 'on the wire');
+    const { store, api } = signedIn();
+    const { res } = await heldGet(api, '/hang/redact-cancel');
     store.logout();
     const out = await res;
     expect(out.ok).toBe(false);
@@ -1078,11 +985,10 @@ describe('3.6 Redaction', () => {
 
   it('redacts even when the request brings its own redact list', async () => {
     // ambiguous: "never show the token" read as holding when the app sets `redact` too.
-    const store = new SessionStore();
-    const { api } = bound(store);
-    store.login(T1);
-    const p = path('/fail/redact-own');
-    const out = await settle(api.get(p, { redact: ['X-Other'], headers: { 'X-Other': 'o-secret' } }));
+    const { out } = await failedGet('/fail/redact-own', undefined, {
+      redact: ['X-Other'],
+      headers: { 'X-Other': 'o-secret' },
+    });
     expect(out.ok).toBe(false);
     if (out.ok) return;
     for (const s of serialised(out.error)) {
@@ -1111,12 +1017,7 @@ describe('bindAxios: bad options and bad input (3.7)', () => {
   it.each(cases)('%s throws a TypeError naming the option, and leaves the instance unbound', (_label, options, name) => {
     const store = new SessionStore();
     const api = axios.create({ baseURL: 'https://api.x.com' });
-    let err: unknown;
-    try {
-      bindAxios(store, api, options as Parameters<typeof bindAxios>[2]);
-    } catch (e) {
-      err = e;
-    }
+    const err = caught(() => bindAxios(store, api, options as BindOptions));
     expect(err).toBeInstanceOf(TypeError);
     expect((err as Error).message).toContain(name);
     store.login(T1);
@@ -1127,7 +1028,7 @@ describe('bindAxios: bad options and bad input (3.7)', () => {
   it('options that are not an object throw a TypeError', () => {
     const store = new SessionStore();
     const api = axios.create();
-    expect(() => bindAxios(store, api, 'Authorization' as unknown as Parameters<typeof bindAxios>[2])).toThrow(TypeError);
+    expect(() => bindAxios(store, api, 'Authorization' as unknown as BindOptions)).toThrow(TypeError);
   });
 
   it('something that is not an axios instance is refused with a TypeError', () => {
@@ -1140,10 +1041,8 @@ describe('bindAxios: bad options and bad input (3.7)', () => {
 // ---------------------------------------------------------------------------------------
 describe('Messages never contain the token', () => {
   it('errors thrown around a live session never include its token', async () => {
-    const store = new SessionStore();
     const fake = holdingAdapter();
-    const api = axios.create({ adapter: fake.adapter });
-    bindAxios(store, api);
+    const { store, api } = onAdapter(fake.adapter);
     store.login(T1);
     const messages: string[] = [];
     const grab = (fn: () => unknown): void => {

@@ -3,7 +3,7 @@
  * Written from the specification only.
  */
 import axios from 'axios';
-import { config as rxConfig } from 'rxjs';
+import { config as rxConfig, type Observable } from 'rxjs';
 import {
   SessionError,
   SessionStore,
@@ -14,14 +14,14 @@ import {
   type LogoutReason,
   type Session,
 } from '../../lib/index';
+import { T1, T2, T3, sleep, thrown } from './support';
 
 interface User {
   name: string;
 }
 
-const T1 = 'tok-ALPHA-7f3a9c';
-const T2 = 'tok-BRAVO-e21d04';
-const T3 = 'tok-CHARLIE-55aa0b';
+/** Every stream a store exposes, sorted: what dispose() must complete. */
+const ALL_STREAMS = ['isAuthenticated$', 'logout$', 'session$', 'token$'];
 
 /** Subscribes to every stream and records what arrives. */
 function record<U>(store: SessionStore<U>) {
@@ -33,38 +33,19 @@ function record<U>(store: SessionStore<U>) {
     errors: [] as unknown[],
     completed: [] as string[],
   };
+  const watch = <T>(name: string, stream: Observable<T>, into: T[]) =>
+    stream.subscribe({
+      next: (v) => into.push(v),
+      error: (e: unknown) => log.errors.push(e),
+      complete: () => log.completed.push(name),
+    });
   const subs = [
-    store.session$.subscribe({
-      next: (s) => log.sessions.push(s),
-      error: (e: unknown) => log.errors.push(e),
-      complete: () => log.completed.push('session$'),
-    }),
-    store.token$.subscribe({
-      next: (t) => log.tokens.push(t),
-      error: (e: unknown) => log.errors.push(e),
-      complete: () => log.completed.push('token$'),
-    }),
-    store.isAuthenticated$.subscribe({
-      next: (a) => log.auth.push(a),
-      error: (e: unknown) => log.errors.push(e),
-      complete: () => log.completed.push('isAuthenticated$'),
-    }),
-    store.logout$.subscribe({
-      next: (e) => log.logouts.push(e),
-      error: (e: unknown) => log.errors.push(e),
-      complete: () => log.completed.push('logout$'),
-    }),
+    watch('session$', store.session$, log.sessions),
+    watch('token$', store.token$, log.tokens),
+    watch('isAuthenticated$', store.isAuthenticated$, log.auth),
+    watch('logout$', store.logout$, log.logouts),
   ];
   return { log, unsubscribe: () => subs.forEach((s) => s.unsubscribe()) };
-}
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected the call to throw');
 }
 
 describe('SessionStore: session$ and the snapshot', () => {
@@ -353,7 +334,7 @@ describe('SessionStore: dispose()', () => {
     store.login(T1);
     const { log } = record(store);
     store.dispose();
-    expect(log.completed.sort()).toEqual(['isAuthenticated$', 'logout$', 'session$', 'token$']);
+    expect(log.completed.sort()).toEqual(ALL_STREAMS);
     expect(log.errors).toEqual([]);
   });
 
@@ -602,7 +583,7 @@ describe('Reentrancy (3.8)', () => {
       store.login(T2);
       expect(seen).toEqual([null, T1, null, T2]);
       expect(store.session.token).toBe(T2);
-      await new Promise((r) => setTimeout(r, 10));
+      await sleep(10);
       expect(reported).toHaveLength(1);
     } finally {
       rxConfig.onUnhandledError = previous;
@@ -622,7 +603,7 @@ describe('Reentrancy (3.8)', () => {
     });
     expect(() => store.logout()).not.toThrow();
     expect(log.errors).toEqual([]);
-    expect(log.completed.sort()).toEqual(['isAuthenticated$', 'logout$', 'session$', 'token$']);
+    expect(log.completed.sort()).toEqual(ALL_STREAMS);
     expect(log.tokens).toEqual([T1, null]);
     expect(api.defaults.headers.common['Authorization']).toBeUndefined();
     expect(isSessionError(thrown(() => store.login(T2)), 'DISPOSED')).toBe(true);

@@ -6,9 +6,15 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import axios, {
   type AxiosAdapter,
+  type AxiosInstance,
   type AxiosResponse,
   type InternalAxiosRequestConfig,
 } from 'axios';
+
+/** Tokens shared by the suites: distinct, valid, and easy to spot in a leak. */
+export const T1 = 'tok-ALPHA-7f3a9c';
+export const T2 = 'tok-BRAVO-e21d04';
+export const T3 = 'tok-CHARLIE-55aa0b';
 
 export interface SeenRequest {
   readonly method: string;
@@ -111,9 +117,12 @@ export async function waitFor(pred: () => boolean, what: string, timeoutMs = 200
   const start = Date.now();
   while (!pred()) {
     if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
+    await sleep(5);
   }
 }
+
+/** Waits `ms` milliseconds. */
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Lets pending microtasks and one macrotask run. */
 export const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
@@ -131,6 +140,20 @@ export function gate(): Gate {
   return { promise, open };
 }
 
+/**
+ * Registers a request interceptor that holds every request until the returned gate
+ * opens. Interceptors run in reverse order of registration, so registered before
+ * bindAxios it runs after the library's one, and registered after it, before.
+ */
+export function holdInChain(api: AxiosInstance): Gate {
+  const g = gate();
+  api.interceptors.request.use(async (c) => {
+    await g.promise;
+    return c;
+  });
+  return g;
+}
+
 /** Settles a promise into a plain result, so a test can assert on either outcome. */
 export type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
 export function settle<T>(p: Promise<T>): Promise<Outcome<T>> {
@@ -138,6 +161,32 @@ export function settle<T>(p: Promise<T>): Promise<Outcome<T>> {
     (value) => ({ ok: true as const, value }),
     (error: unknown) => ({ ok: false as const, error }),
   );
+}
+
+/** Asserts that a settled request was rejected with a CanceledError. */
+export function expectCancelled(out: Outcome<unknown>): void {
+  expect(out.ok).toBe(false);
+  if (!out.ok) expect(axios.isCancel(out.error)).toBe(true);
+}
+
+/** Runs `fn` and reports whether it threw, and what. */
+function attempt(fn: () => unknown): { threw: boolean; error?: unknown } {
+  try {
+    fn();
+    return { threw: false };
+  } catch (error) {
+    return { threw: true, error };
+  }
+}
+
+/** What `fn` throws, or undefined when it returns. */
+export const caught = (fn: () => unknown): unknown => attempt(fn).error;
+
+/** What `fn` throws; fails when it returns. */
+export function thrown(fn: () => unknown): unknown {
+  const result = attempt(fn);
+  if (!result.threw) throw new Error('expected the call to throw');
+  return result.error;
 }
 
 export function okResponse(config: InternalAxiosRequestConfig, data: unknown = { ok: true }): AxiosResponse {
