@@ -52,16 +52,30 @@ function isFence(adapter: unknown): adapter is Fence {
   return typeof adapter === 'function' && WRAPPED in adapter;
 }
 
+// How many recently stamped values a binding recognises as its own where no stamp on the
+// config tells (a copy of its defaults, a header merged before a rotation).
+const RECENT_LIMIT = 64;
+
 type Redirect = NonNullable<InternalAxiosRequestConfig['beforeRedirect']>;
 type Transform = (this: unknown, data: unknown, headers: unknown, status?: number) => unknown;
 const GATE = Symbol('rx-session.gate');
+type Gate = Transform & { [GATE]: Transform | undefined };
 
-function markGate(fn: Transform): Transform {
-  return Object.assign(fn, { [GATE]: true });
+function isGate(fn: unknown): fn is Gate {
+  return typeof fn === 'function' && GATE in fn;
 }
 
-function isGate(fn: unknown): boolean {
-  return typeof fn === 'function' && GATE in fn;
+/**
+ * A transform list without any rx-session gate (a folded one gives back the transform
+ * it wraps): always a fresh array, so no two instances or configs share one.
+ */
+function ungated(transforms: unknown): unknown[] {
+  const list: unknown[] = [];
+  for (const fn of toList(transforms)) {
+    if (!isGate(fn)) list.push(fn);
+    else if (fn[GATE] !== undefined) list.push(fn[GATE]);
+  }
+  return list;
 }
 
 function toList(transforms: unknown): unknown[] {
@@ -98,11 +112,13 @@ export class AxiosBinding {
   readonly #gate: Transform;
   /** The instance's first transform with the gate folded in (axios normalises headers once per transform). */
   #gatedFirst: Transform | undefined;
-  #originalTransforms: unknown;
   #originalCreate: AxiosInstance['create'] | undefined;
+  #create: AxiosInstance['create'] | undefined;
   /** Redirect guards: one for configs without a hook of their own, one per caller hook. */
   #sharedGuard: Redirect | undefined;
   readonly #guards = new WeakMap<Redirect, Redirect>();
+  // This binding's guards: another binding's guard (a moved config) is wrapped, not trusted.
+  readonly #ownGuards = new WeakSet<Redirect>();
   #active = true;
   #seen: StoreState | undefined;
   #scope: AbortScope | null = null;
@@ -131,13 +147,14 @@ export class AxiosBinding {
    */
   #gated(next: Transform | undefined): Transform {
     const binding = this;
-    return markGate(function fenceGate(this: unknown, data: unknown, headers: unknown, status?: number): unknown {
+    const gate = function fenceGate(this: unknown, data: unknown, headers: unknown, status?: number): unknown {
       const config = this as Tagged | undefined;
       if (typeof config === 'object' && config !== null && config.rxSessionBinding === binding && binding.#active) {
         binding.#fenceAdapter(config);
       }
       return next === undefined ? data : next.call(this, data, headers, status);
-    });
+    };
+    return Object.assign(gate, { [GATE]: next });
   }
 
   /** Installs the interceptors, the gate and the default fence. */
@@ -149,10 +166,9 @@ export class AxiosBinding {
       runWhen: (c) => this.#noteEpoch(c),
     });
     this.#responseId = interceptors.response.use(checkDelivery, checkFailure);
-    this.#originalTransforms = defaults.transformRequest;
-    const transforms = toList(defaults.transformRequest);
+    const transforms = ungated(defaults.transformRequest);
     const first = transforms[0];
-    if (typeof first === 'function' && !isGate(first)) {
+    if (typeof first === 'function') {
       this.#gatedFirst = this.#gated(first as Transform);
       defaults.transformRequest = [this.#gatedFirst, ...transforms.slice(1)] as AxiosRequestTransformer[];
     } else {
@@ -166,27 +182,28 @@ export class AxiosBinding {
     const create = instance.create as AxiosInstance['create'] | undefined;
     if (typeof create === 'function') {
       this.#originalCreate = create;
-      instance.create = (config) => this.#clean(create.call(instance, config));
+      this.#create = (config) => this.#clean(create.call(instance, config));
+      instance.create = this.#create;
     }
   }
 
-  /** Takes this binding's header, gate and fence out of an instance's defaults. */
+  /**
+   * Takes this binding's header, gates and fence out of an instance's defaults, keeping
+   * whatever else is there now (transforms added since binding included).
+   */
   #clean(child: AxiosInstance): AxiosInstance {
     const { defaults } = child;
     const common = defaults.headers.common as Record<string, unknown>;
     const sent = headerOf(common, this.#header);
     if (typeof sent === 'string' && this.#recent.includes(sent)) removeHeader(common, this.#header);
-    const transforms = toList(defaults.transformRequest);
-    const first = transforms[0];
-    if (first === this.#gatedFirst || first === this.#gate) {
-      if (this.#originalTransforms === undefined) delete defaults.transformRequest;
-      else defaults.transformRequest = this.#originalTransforms as AxiosRequestTransformer[];
+    if (toList(defaults.transformRequest).some(isGate)) {
+      defaults.transformRequest = ungated(defaults.transformRequest) as AxiosRequestTransformer[];
     }
     const adapter = defaults.adapter;
     if (isFence(adapter) && adapter[OWNER] === this) {
       const original = adapter[WRAPPED];
       if (original === undefined) delete defaults.adapter;
-      else defaults.adapter = original;
+      else defaults.adapter = Array.isArray(original) ? [...original] : original;
     }
     return child;
   }
@@ -200,7 +217,8 @@ export class AxiosBinding {
     const instance = this.#instance;
     instance.interceptors.request.eject(this.#requestId);
     instance.interceptors.response.eject(this.#responseId);
-    if (this.#originalCreate !== undefined) instance.create = this.#originalCreate;
+    // Put `create` back only if nobody replaced it since.
+    if (this.#originalCreate !== undefined && instance.create === this.#create) instance.create = this.#originalCreate;
     this.#clean(instance);
   }
 
@@ -221,9 +239,11 @@ export class AxiosBinding {
     const token = state.session.token;
     this.#value = token === null ? null : this.#scheme === '' ? token : `${this.#scheme} ${token}`;
     this.#stamp = this.#value === null ? undefined : new Stamp(this.#value);
-    if (this.#value !== null && !this.#recent.includes(this.#value)) {
+    if (this.#value !== null && this.#recent[0] !== this.#value) {
+      const at = this.#recent.indexOf(this.#value);
+      if (at !== -1) this.#recent.splice(at, 1);
       this.#recent.unshift(this.#value);
-      this.#recent.length = Math.min(this.#recent.length, 8);
+      this.#recent.length = Math.min(this.#recent.length, RECENT_LIMIT);
     }
   }
 
@@ -238,7 +258,7 @@ export class AxiosBinding {
     const transforms = config.transformRequest;
     const head = Array.isArray(transforms) ? transforms[0] : transforms;
     if (head !== this.#gatedFirst && head !== this.#gate) {
-      config.transformRequest = [this.#gate, ...toList(transforms)] as AxiosRequestTransformer[];
+      config.transformRequest = [this.#gate, ...ungated(transforms)] as AxiosRequestTransformer[];
     }
     return true;
   }
@@ -306,7 +326,7 @@ export class AxiosBinding {
   /** Strips the header on a redirect to an origin that may not have the token. */
   #guardRedirect(config: Tagged): void {
     const own = config.beforeRedirect;
-    if (own !== undefined && GUARDS.has(own)) return;
+    if (own !== undefined && this.#ownGuards.has(own)) return;
     let guard = own === undefined ? this.#sharedGuard : this.#guards.get(own);
     if (guard === undefined) {
       guard = (options, responseDetails, requestDetails) => {
@@ -317,7 +337,7 @@ export class AxiosBinding {
         }
         own?.(options, responseDetails, requestDetails);
       };
-      GUARDS.add(guard);
+      this.#ownGuards.add(guard);
       if (own === undefined) this.#sharedGuard = guard;
       else this.#guards.set(own, guard);
     }
@@ -374,10 +394,8 @@ export class AxiosBinding {
       untie(config);
       return real(config);
     }
-    return sendTied(config, scope, real);
+    return sendTied(config, scope, real, this.#header);
   }
 }
 
-// The redirect guards rx-session installed, so that a retried config is not guarded twice.
-const GUARDS = new WeakSet<object>();
 

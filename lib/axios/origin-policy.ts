@@ -132,16 +132,19 @@ export function createOriginPolicy(
   let memoBase: unknown;
   let memoAbsolute: unknown;
   let memoDefault: unknown;
+  let memoPage: Target | undefined;
   let memoVerdict = false;
 
   return function mayCarryToken(config: UrlConfig): boolean {
     const raw = config.url;
     const defaultBase = defaultBaseURL();
+    const page = documentBaseTarget();
     if (
       raw === memoUrl &&
       config.baseURL === memoBase &&
       config.allowAbsoluteUrls === memoAbsolute &&
       defaultBase === memoDefault &&
+      page === memoPage &&
       typeof raw === 'string'
     ) {
       return memoVerdict;
@@ -151,6 +154,7 @@ export function createOriginPolicy(
     memoBase = config.baseURL;
     memoAbsolute = config.allowAbsoluteUrls;
     memoDefault = defaultBase;
+    memoPage = page;
     return memoVerdict;
   };
 

@@ -1,12 +1,18 @@
 import { CanceledError, type AxiosAdapter, type AxiosPromise, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
 import { RequestSignal, type AbortScope } from '../internal/abort-scope';
+import { removeHeader } from './headers';
 
 /**
  * Sends a request tied to its session epoch: it gets its own signal in the epoch's scope
  * (following the caller's signal, if any), and is untied when the adapter is done with
  * it, whatever response interceptors do afterwards.
  */
-export function sendTied(config: InternalAxiosRequestConfig, scope: AbortScope, adapter: AxiosAdapter): AxiosPromise {
+export function sendTied(
+  config: InternalAxiosRequestConfig,
+  scope: AbortScope,
+  adapter: AxiosAdapter,
+  header: string,
+): AxiosPromise {
   const signal = scope.track(config.signal);
   config.signal = signal;
   const data = config.data as { getLength?: unknown } | null | undefined;
@@ -14,19 +20,35 @@ export function sendTied(config: InternalAxiosRequestConfig, scope: AbortScope, 
     // axios' http adapter awaits a form-data body's length after it subscribed to the
     // signal, and sends even if aborted meanwhile: measure it first, then check again.
     const getLength = data.getLength as (callback: (error: unknown, length: number) => void) => void;
-    return new Promise<number | undefined>((resolve) => {
+    let onAbort: () => void = () => undefined;
+    return new Promise<number | undefined>((resolve, reject) => {
+      // A logout while measuring cancels at once, not when the measuring ends.
+      onAbort = () => reject(new CanceledError(undefined, config));
+      signal.addEventListener('abort', onAbort);
       // A length it cannot tell (a stream of unknown size) is sent chunked, as axios does.
       getLength.call(data, (error, length) => resolve(error ? undefined : length));
-    }).then((length) => {
-      if (signal.aborted) {
+    }).then(
+      (length) => {
+        signal.removeEventListener('abort', onAbort);
+        if (signal.aborted) return cancel(config, signal);
+        if (length !== undefined) config.headers.setContentLength(length);
+        // axios measures again an unknown length itself, after it subscribed to the signal,
+        // and sends even if aborted meanwhile: then at least without the token.
+        else signal.addEventListener('abort', () => removeHeader(config.headers, header));
+        return send(config, signal, adapter);
+      },
+      (error: unknown) => {
         signal.settle();
-        return Promise.reject(new CanceledError(undefined, config));
-      }
-      if (length !== undefined) config.headers.setContentLength(length);
-      return send(config, signal, adapter);
-    });
+        return Promise.reject(error);
+      },
+    );
   }
   return send(config, signal, adapter);
+}
+
+function cancel(config: InternalAxiosRequestConfig, signal: RequestSignal): AxiosPromise {
+  signal.settle();
+  return Promise.reject(new CanceledError(undefined, config));
 }
 
 function send(config: InternalAxiosRequestConfig, signal: RequestSignal, adapter: AxiosAdapter): AxiosPromise {

@@ -128,6 +128,46 @@ describe('the fence holds when other code routes around the binding', () => {
     expect(server.seen[0]?.headers['transfer-encoding']).toBe('chunked');
   });
 
+  it('sends no token when logout lands while axios itself measures a form-data body of unknown length', async () => {
+    bindAxios(store, api);
+    store.login('old-token');
+    const form = new FormData();
+    form.append('file', Readable.from(['a', 'b', 'c']));
+    const measure = form.getLength.bind(form);
+    let calls = 0;
+    // The second measuring is axios' own, after it subscribed to the signal.
+    form.getLength = (callback: (error: Error | null, length: number) => void) => {
+      calls++;
+      measure((error, length) => {
+        if (calls === 2) {
+          setImmediate(() => {
+            store.logout();
+            callback(error, length);
+          });
+        } else {
+          callback(error, length);
+        }
+      });
+    };
+    const result = await outcome(api.post('/upload-unknown', form));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(result.cancel).toBe(true);
+    expect(server.seen.filter((r) => r.authorization !== undefined)).toEqual([]);
+  });
+
+  it('cancels at once when logout lands while a form-data body is being measured', async () => {
+    bindAxios(store, api);
+    store.login('t');
+    const form = new FormData();
+    form.append('field', 'value');
+    form.getLength = () => undefined; // never answers
+    const pending = outcome(api.post('/upload-slow-measure', form));
+    await new Promise((resolve) => setImmediate(resolve));
+    store.logout();
+    expect((await pending).cancel).toBe(true);
+    expect(store.inFlight).toBe(0);
+  });
+
   it('removes a skipAuth flag’s token even when the flag was set after the binding’s interceptor', async () => {
     api.interceptors.request.use((config) => {
       config.skipAuth = true;
@@ -224,6 +264,42 @@ describe('retried and moved configs', () => {
     await api.request(first.config);
     await api.get('/fresh');
     expect(server.seen.map((r) => r.authorization)).toEqual(['Bearer bound-token', undefined, undefined]);
+    store.dispose();
+  });
+
+  it('redirect guards are per binding: a config moved to another instance gets that binding’s guard', async () => {
+    const one = new SessionStore({ initial: 'token-A' });
+    const two = new SessionStore({ initial: 'token-B' });
+    const a = axios.create({ baseURL: server.origin });
+    const b = axios.create({ baseURL: server.origin });
+    bindAxios(one, a, { header: 'X-Token', allowedOrigins: [elsewhere.origin] });
+    bindAxios(two, b, { header: 'X-Token' });
+    const first = await a.get('/on-a');
+    await b.request({ ...first.config, url: `/redirect?to=${encodeURIComponent(`${elsewhere.origin}/landing`)}` });
+    expect(elsewhere.seen[0]?.path).toBe('/landing');
+    expect(elsewhere.seen[0]?.headers['x-token']).toBeUndefined();
+    one.dispose();
+    two.dispose();
+  });
+
+  it('unbind() keeps transforms added while bound, and children get lists of their own', () => {
+    const store = new SessionStore();
+    const api = axios.create();
+    const unbind = bindAxios(store, api);
+    const added = (data: unknown): unknown => data;
+    (api.defaults.transformRequest as unknown[]).push(added);
+    const one = api.create();
+    const two = api.create();
+    expect(one.defaults.transformRequest).not.toBe(two.defaults.transformRequest);
+    expect(one.defaults.transformRequest).toContain(added);
+    unbind();
+    expect(api.defaults.transformRequest).toContain(added);
+    expect(api.defaults.transformRequest).toHaveLength(2);
+    const mine = (): AxiosInstance => axios.create();
+    const rebound = bindAxios(store, api);
+    api.create = mine;
+    rebound();
+    expect(api.create).toBe(mine);
     store.dispose();
   });
 

@@ -149,6 +149,24 @@ describe('the token goes only to allowed origins', () => {
       expect(authOf(fake.sent[0])).toBeUndefined();
     });
 
+    it('follows the page’s <base href>: relative URLs that it sends elsewhere carry no token', async () => {
+      const g = globalThis as { location?: unknown; document?: unknown };
+      const page = { baseURI: 'https://app.example.com/' };
+      g.location = { origin: 'https://app.example.com', protocol: 'https:' };
+      g.document = page;
+      try {
+        const carries = bound(undefined);
+        expect(await carries('/me')).toBe(true);
+        page.baseURI = 'https://cdn.other.example/';
+        expect(await carries('/me')).toBe(false);
+        page.baseURI = 'https://app.example.com/sub/';
+        expect(await carries('/me')).toBe(true);
+      } finally {
+        delete g.location;
+        delete g.document;
+      }
+    });
+
     it('cannot be fooled by the host it resolves relative URLs against', async () => {
       const carries = bound(undefined);
       expect(await carries('http://a.rx-session.invalid/x')).toBe(false);
