@@ -72,9 +72,8 @@ export class SessionError extends Error {
  */
 export function isSessionError(value: unknown, code?: SessionErrorCode): value is SessionError {
   if (typeof value !== 'object' || value === null) return false;
-  if (!(value instanceof SessionError) && (value as { [BRAND]?: unknown })[BRAND] !== true) {
-    return false;
-  }
+  // Every SessionError gets the brand in its constructor, this copy's and any other's.
+  if ((value as { [BRAND]?: unknown })[BRAND] !== true) return false;
   return code === undefined || (value as SessionError).code === code;
 }
 

@@ -201,7 +201,7 @@ export class SessionStore<TUser = unknown> {
     this.#emits.hold(() => {
       const previous = this.#state.scope;
       this.#state = { session, scope };
-      for (const binding of this.#bindings) binding.sync(this.#state);
+      for (const binding of this.#bindings) binding.sync();
       // Queued before the old epoch's abort listeners run: a listener that calls back
       // into the store queues its own emission after this one.
       this.#emits.push(() => {
@@ -215,7 +215,7 @@ export class SessionStore<TUser = unknown> {
   #attach(binding: Binding): () => void {
     this.#assertAlive('bindAxios()');
     this.#bindings.add(binding);
-    binding.sync(this.#state);
+    binding.sync();
     return () => {
       this.#bindings.delete(binding);
     };

@@ -106,13 +106,13 @@ function invalid(api: string, message: string): SessionError {
  * Reads the credential fields of `input` once each (a getter or Proxy cannot hand one
  * value to validation and another to the session) and validates them.
  */
-function readFields(input: Record<string, unknown>, api: string): Partial<Fields<unknown>> {
+function readFields(input: Record<string, unknown>, api: string): Partial<Credentials<unknown>> {
   for (const key of Object.keys(input)) {
     if (!CREDENTIAL_KEYS.has(key)) {
       throw invalid(api, `got an unknown field \`${key}\`; expected token, refreshToken, expiresAt or user`);
     }
   }
-  const fields: Partial<Fields<unknown>> = {};
+  const fields: Partial<Credentials<unknown>> = {};
   if ('token' in input) {
     const token = input['token'];
     assertToken(token, api);
@@ -139,14 +139,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-interface Fields<TUser> {
-  token: string;
-  refreshToken?: string | undefined;
-  expiresAt?: number | undefined;
-  user?: TUser | undefined;
-}
-
-function freeze<TUser>(c: Fields<TUser>): AuthenticatedSession<TUser> {
+function freeze<TUser>(c: Credentials<TUser>): AuthenticatedSession<TUser> {
   return Object.freeze({
     status: 'authenticated',
     token: c.token,
@@ -167,7 +160,7 @@ export function sessionFromLogin<TUser>(input: unknown, api: string): Authentica
   }
   const record = input as Record<string, unknown>;
   if (!('token' in record)) assertToken(undefined, api);
-  return freeze(readFields(record, api) as Fields<TUser>);
+  return freeze(readFields(record, api) as Credentials<TUser>);
 }
 
 /**
@@ -183,7 +176,7 @@ export function sessionFromUpdate<TUser>(
     throw invalid(api, `needs an object of changes (token, refreshToken, expiresAt, user); got ${describe(changes)}`);
   }
   const fields = readFields(changes, api);
-  const merged: Fields<TUser> = { ...current, ...(fields as Partial<Fields<TUser>>) };
+  const merged: Credentials<TUser> = { ...current, ...(fields as Partial<Credentials<TUser>>) };
   const same =
     merged.token === current.token &&
     merged.refreshToken === current.refreshToken &&

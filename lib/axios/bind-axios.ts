@@ -41,8 +41,9 @@ const bound = new WeakSet<object>();
  * - the header is listed in the request's `redact`, so serialised errors never show the
  *   token.
  *
- * To do so it adds a request and a response interceptor, puts a gate first in
- * `defaults.transformRequest` and wraps `defaults.adapter`; `unbind()` takes them away.
+ * To do so it adds a request and a response interceptor, puts a gate first in each
+ * request's `transformRequest`, wraps `defaults.adapter` and `create()`; `unbind()` takes
+ * them away.
  *
  * Requests with `skipAuth: true` carry no token and are not tied to the session.
  * Any number of instances can be bound to one store; an instance can be bound once.
@@ -103,7 +104,9 @@ function assertInstance(instance: unknown): asserts instance is AxiosInstance {
   if (!looksRight) {
     throw new TypeError('`bindAxios(store, instance)` needs an axios instance from `axios.create()` as `instance`');
   }
-  if (instance === axios) {
+  // By shape as well as identity: an app and this library may load two copies of axios
+  // (ESM and CJS), and only the default export carries `isCancel` and `Axios`.
+  if (instance === axios || ('isCancel' in candidate && 'Axios' in candidate)) {
     throw new TypeError(
       '`bindAxios()` refuses the global `axios`: its defaults are shared by every import; bind `axios.create()` instead',
     );

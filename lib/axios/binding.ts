@@ -57,25 +57,16 @@ function isFence(adapter: unknown): adapter is Fence {
 const RECENT_LIMIT = 64;
 
 type Redirect = NonNullable<InternalAxiosRequestConfig['beforeRedirect']>;
-type Transform = (this: unknown, data: unknown, headers: unknown, status?: number) => unknown;
+type Transform = (this: unknown, data: unknown) => unknown;
 const GATE = Symbol('rx-session.gate');
-type Gate = Transform & { [GATE]: Transform | undefined };
 
-function isGate(fn: unknown): fn is Gate {
+function isGate(fn: unknown): boolean {
   return typeof fn === 'function' && GATE in fn;
 }
 
-/**
- * A transform list without any rx-session gate (a folded one gives back the transform
- * it wraps): always a fresh array, so no two instances or configs share one.
- */
+/** A transform list without any rx-session gate (another binding's, on a moved config): a fresh array. */
 function ungated(transforms: unknown): unknown[] {
-  const list: unknown[] = [];
-  for (const fn of toList(transforms)) {
-    if (!isGate(fn)) list.push(fn);
-    else if (fn[GATE] !== undefined) list.push(fn[GATE]);
-  }
-  return list;
+  return toList(transforms).filter((fn) => !isGate(fn));
 }
 
 function toList(transforms: unknown): unknown[] {
@@ -108,10 +99,8 @@ export class AxiosBinding {
   // The values this binding stamped lately. Where the token must not go (skipAuth, other
   // origins, signed out) these are removed, while a header of the caller's own is kept.
   readonly #recent: string[] = [];
-  /** The gate alone, put first in a request's own `transformRequest`. */
+  /** Makes sure this binding's requests reach the adapter through its fence. */
   readonly #gate: Transform;
-  /** The instance's first transform with the gate folded in (axios normalises headers once per transform). */
-  #gatedFirst: Transform | undefined;
   #originalCreate: AxiosInstance['create'] | undefined;
   #create: AxiosInstance['create'] | undefined;
   /** Redirect guards: one for configs without a hook of their own, one per caller hook. */
@@ -124,7 +113,6 @@ export class AxiosBinding {
   #scope: AbortScope | null = null;
   #value: string | null = null;
   #stamp: Stamp | undefined;
-  #defaultFence: Fence | undefined;
   #requestId = -1;
   #responseId = -1;
 
@@ -137,24 +125,19 @@ export class AxiosBinding {
     // axios (follow-redirects) drops `Authorization` on a redirect to another origin by
     // itself, but no other header: a custom one needs the same guard.
     this.#guardRedirects = settings.header.toLowerCase() !== 'authorization';
-    this.#gate = this.#gated(undefined);
-  }
-
-  /**
-   * A `transformRequest` function that fences the adapter of this binding's requests (axios
-   * runs transforms after every interceptor, right before it picks the adapter), then
-   * runs `next`, if any.
-   */
-  #gated(next: Transform | undefined): Transform {
     const binding = this;
-    const gate = function fenceGate(this: unknown, data: unknown, headers: unknown, status?: number): unknown {
-      const config = this as Tagged | undefined;
-      if (typeof config === 'object' && config !== null && config.rxSessionBinding === binding && binding.#active) {
-        binding.#fenceAdapter(config);
-      }
-      return next === undefined ? data : next.call(this, data, headers, status);
-    };
-    return Object.assign(gate, { [GATE]: next });
+    // First in every request's `transformRequest` (see `#noteEpoch`): axios runs the
+    // transforms after every interceptor, right before it picks the adapter.
+    this.#gate = Object.assign(
+      function fenceGate(this: unknown, data: unknown): unknown {
+        const config = this as Tagged | undefined;
+        if (typeof config === 'object' && config !== null && config.rxSessionBinding === binding && binding.#active) {
+          binding.#fenceAdapter(config);
+        }
+        return data;
+      },
+      { [GATE]: true },
+    );
   }
 
   /** Installs the interceptors, the gate and the default fence. */
@@ -166,17 +149,8 @@ export class AxiosBinding {
       runWhen: (c) => this.#noteEpoch(c),
     });
     this.#responseId = interceptors.response.use(checkDelivery, checkFailure);
-    const transforms = ungated(defaults.transformRequest);
-    const first = transforms[0];
-    if (typeof first === 'function') {
-      this.#gatedFirst = this.#gated(first as Transform);
-      defaults.transformRequest = [this.#gatedFirst, ...transforms.slice(1)] as AxiosRequestTransformer[];
-    } else {
-      defaults.transformRequest = [this.#gate, ...transforms] as AxiosRequestTransformer[];
-    }
     const adapter = defaults.adapter;
-    this.#defaultFence = this.#fenceFor(isFence(adapter) ? adapter[WRAPPED] : adapter);
-    defaults.adapter = this.#defaultFence;
+    defaults.adapter = this.#fenceFor(isFence(adapter) ? adapter[WRAPPED] : adapter);
     // `api.create()` copies the defaults, token, gate and fence included: hand out a
     // child that starts clean instead (it is not bound; bind it if it should follow).
     const create = instance.create as AxiosInstance['create'] | undefined;
@@ -196,9 +170,6 @@ export class AxiosBinding {
     const common = defaults.headers.common as Record<string, unknown>;
     const sent = headerOf(common, this.#header);
     if (typeof sent === 'string' && this.#recent.includes(sent)) removeHeader(common, this.#header);
-    if (toList(defaults.transformRequest).some(isGate)) {
-      defaults.transformRequest = ungated(defaults.transformRequest) as AxiosRequestTransformer[];
-    }
     const adapter = defaults.adapter;
     if (isFence(adapter) && adapter[OWNER] === this) {
       const original = adapter[WRAPPED];
@@ -253,11 +224,10 @@ export class AxiosBinding {
     config.rxSessionBinding = this;
     config.rxSessionEpoch = this.#scope;
     if (this.#value !== null) this.#redact(config);
-    // A request that brings its own transformRequest (or an instance whose list was
-    // replaced after binding) gets the gate too.
+    // The gate goes first in the request's own copy of the transforms.
     const transforms = config.transformRequest;
     const head = Array.isArray(transforms) ? transforms[0] : transforms;
-    if (head !== this.#gatedFirst && head !== this.#gate) {
+    if (head !== this.#gate) {
       config.transformRequest = [this.#gate, ...ungated(transforms)] as AxiosRequestTransformer[];
     }
     return true;
@@ -373,27 +343,29 @@ export class AxiosBinding {
    */
   #dispatch(config: Tagged, original: Original): AxiosPromise {
     try {
-      return this.#dispatchOrThrow(config, original);
+      return this.#dispatchNow(config, original);
     } catch (err) {
+      // An adapter rejects; it does not throw.
       return Promise.reject(err);
     }
   }
 
-  #dispatchOrThrow(config: Tagged, original: Original): AxiosPromise {
+  #dispatchNow(config: Tagged, original: Original): AxiosPromise {
     this.#refresh();
+    untie(config);
     const real = getAdapter(original ?? axios.defaults.adapter, config);
     if (config.rxSessionBinding !== this || !this.#active) {
-      // Not a request of this instance (a config copied elsewhere, or an instance made
-      // by `api.create()`, which copies the defaults): it never carries this session.
+      // A copy of this instance's defaults (`axios.create(api.defaults)`), or a request that
+      // was still in the chain when the instance was unbound or its store disposed: it
+      // never carries this session, and one of an ended session does not leave.
+      const issuedIn = config.rxSessionBinding === this && config.skipAuth !== true ? config.rxSessionEpoch : null;
+      if (issuedIn?.endedWith !== undefined) this.#cancelEnded(config, issuedIn);
+      config.rxSessionEpoch = null; // sent untied: a later logout does not turn its answer into a cancel
       this.#dropToken(config);
-      untie(config);
       return real(config);
     }
     const scope = this.#judge(config);
-    if (scope === null) {
-      untie(config);
-      return real(config);
-    }
+    if (scope === null) return real(config);
     return sendTied(config, scope, real, this.#header);
   }
 }

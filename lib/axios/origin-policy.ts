@@ -126,36 +126,8 @@ export function createOriginPolicy(
     return typeof base === 'string' && base !== '' && targetOf(base) === target;
   }
 
-  // The request interceptor and the fence judge the same request back to back: remember
-  // the last verdict for the same inputs (compared by identity).
-  let memoUrl: unknown;
-  let memoBase: unknown;
-  let memoAbsolute: unknown;
-  let memoDefault: unknown;
-  let memoPage: Target | undefined;
-  let memoVerdict = false;
-
   return function mayCarryToken(config: UrlConfig): boolean {
-    const raw = config.url;
-    const defaultBase = defaultBaseURL();
-    const page = documentBaseTarget();
-    if (
-      raw === memoUrl &&
-      config.baseURL === memoBase &&
-      config.allowAbsoluteUrls === memoAbsolute &&
-      defaultBase === memoDefault &&
-      page === memoPage &&
-      typeof raw === 'string'
-    ) {
-      return memoVerdict;
-    }
-    memoVerdict = judge(config, defaultBase);
-    memoUrl = raw;
-    memoBase = config.baseURL;
-    memoAbsolute = config.allowAbsoluteUrls;
-    memoDefault = defaultBase;
-    memoPage = page;
-    return memoVerdict;
+    return judge(config, defaultBaseURL());
   };
 
   function judge(config: UrlConfig, defaultBase: unknown): boolean {

@@ -84,9 +84,12 @@ export function untie(config: InternalAxiosRequestConfig): void {
 function settleAfter(response: AxiosResponse, signal: RequestSignal): void {
   const body = response.data as { once?: unknown; pipe?: unknown; destroyed?: boolean; getReader?: unknown } | null | undefined;
   if (body != null && typeof body.once === 'function' && typeof body.pipe === 'function' && body.destroyed !== true) {
-    // A Node stream: the http adapter keeps listening to the signal until it ends, so a
-    // logout meanwhile still aborts it.
-    (body.once as (event: string, fn: () => void) => void).call(body, 'close', () => signal.settle());
+    // A Node stream: tied until it closes. A logout meanwhile destroys it with the
+    // session's reason, so a reader attached later gets the error, not buffered chunks
+    // that would look like a complete body.
+    const stream = body as { once(event: string, fn: () => void): void; destroy(error?: unknown): void };
+    signal.first(() => stream.destroy(signal.reason));
+    stream.once('close', () => signal.settle());
   } else if (body != null && typeof body.getReader === 'function') {
     // A web stream (fetch adapter): it listens until the body is read to the end.
     signal.settleWhenUnheard();

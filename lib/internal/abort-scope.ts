@@ -17,8 +17,7 @@ type AbortListener = (this: RequestSignal, event: AbortEventLike) => unknown;
  * `addEventListener` / `removeEventListener` shape that the http, xhr and fetch
  * adapters use) as a plain object. A DOM `AbortController` with one listener added and
  * removed costs about 3 µs in Node 20, close to a tenth of a whole axios request, and
- * one shared `AbortSignal` with a listener per request grows quadratically
- * (issue 5). This costs a few dozen nanoseconds, and each request has its own.
+ * one shared `AbortSignal` with a listener per request grows quadratically. This costs a few dozen nanoseconds, and each request has its own.
  */
 export class RequestSignal implements GenericAbortSignal {
   /** Whether the request was cancelled. */
@@ -35,6 +34,7 @@ export class RequestSignal implements GenericAbortSignal {
   readonly #home: AbortScope | undefined;
   #follows: CallerLink | undefined;
   #settleWhenUnheard = false;
+  #first: (() => void) | undefined;
   /** The caller's own signal, so that a retried config follows it rather than this. */
   readonly #origin: GenericAbortSignal | undefined;
 
@@ -110,12 +110,20 @@ export class RequestSignal implements GenericAbortSignal {
     this.#follows = undefined;
   }
 
+  /** @internal Runs `fn` on abort before any listener (the adapter's included). */
+  first(fn: () => void): void {
+    this.#first = fn;
+  }
+
   /** @internal Abort with `reason` and tell the adapter's listeners. */
   abort(reason: unknown): void {
     if (this.aborted) return;
     this.aborted = true;
     this.reason = reason;
     this.settle();
+    const first = this.#first;
+    this.#first = undefined;
+    if (first !== undefined) call(this, first, { type: 'abort', target: this });
     const event: AbortEventLike = { type: 'abort', target: this };
     const listeners = this.#listeners;
     this.#listeners = undefined;
@@ -191,9 +199,7 @@ export class AbortScope {
 
   /** A signal for a new request of this epoch, following the caller's own `signal` if any. */
   track(caller: GenericAbortSignal | undefined): RequestSignal {
-    if (this.#endedWith !== undefined) return aborted(this.#endedWith);
-    // A retried config brings the signal of its first attempt: follow what that one followed.
-    const origin = caller instanceof RequestSignal ? caller.origin : (caller ?? undefined);
+    const origin = caller ?? undefined;
     const signal = new RequestSignal(this, origin);
     this.#live.add(signal);
     if (origin !== undefined) signal.link(origin);

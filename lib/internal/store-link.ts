@@ -26,7 +26,7 @@ export interface StoreState {
 
 /** A binding registered with a store. */
 export interface Binding {
-  sync(state: StoreState): void;
+  sync(): void;
   detach(): void;
 }
 

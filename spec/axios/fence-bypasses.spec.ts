@@ -338,6 +338,51 @@ describe('retried and moved configs', () => {
   });
 });
 
+describe('unbind and dispose while requests wait in the interceptor chain', () => {
+  it.each([
+    ['dispose()', (store: SessionStore): void => store.dispose()],
+    ['logout() after unbind()', (store: SessionStore, unbind: () => void): void => {
+      unbind();
+      store.logout();
+    }],
+  ])('%s: a waiting request of the ended session never leaves', async (_label, end) => {
+    const store = new SessionStore({ initial: 'waiting-token' });
+    const api = axios.create({ baseURL: server.origin });
+    const held = gate();
+    // Registered before binding: runs after the binding's interceptor.
+    api.interceptors.request.use(async (config) => {
+      await held.promise;
+      return config;
+    });
+    const unbind = bindAxios(store, api);
+    const pending = outcome(api.post('/transfer-money', { amount: 1 }));
+    await Promise.resolve();
+    end(store, unbind);
+    held.open();
+    expect((await pending).cancel).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(server.seen).toHaveLength(0);
+  });
+
+  it('unbind() alone lets a waiting request go out without the token, untied', async () => {
+    const store = new SessionStore({ initial: 'waiting-token' });
+    const api = axios.create({ baseURL: server.origin });
+    const held = gate();
+    api.interceptors.request.use(async (config) => {
+      await held.promise;
+      return config;
+    });
+    const unbind = bindAxios(store, api);
+    const pending = outcome(api.get('/after-unbind'));
+    await Promise.resolve();
+    unbind();
+    held.open();
+    expect((await pending).ok).toBe(true);
+    expect(server.seen[0]?.authorization).toBeUndefined();
+    store.dispose();
+  });
+});
+
 describe('what reaches the caller after the session ended', () => {
   it('a failure handled by a logout becomes a cancel that getSessionEnd recognises', async () => {
     const store = new SessionStore();
@@ -422,6 +467,21 @@ describe('streams and adapters that throw', () => {
       })(),
     ).rejects.toBeDefined();
     await server.droppedAtLeast(1);
+    store.dispose();
+  });
+
+  it('a streamed body not yet read when the session ends gives its later reader an error, not a short body', async () => {
+    const store = new SessionStore({ initial: 't' });
+    const api = axios.create({ baseURL: server.origin });
+    bindAxios(store, api);
+    const response = await api.get<NodeJS.ReadableStream>('/stream', { responseType: 'stream' });
+    await new Promise((resolve) => setTimeout(resolve, 60)); // chunks pile up, unread
+    store.logout();
+    const read = (async () => {
+      for await (const chunk of response.data) void chunk;
+      return 'ended without error';
+    })();
+    await expect(read).rejects.toBeDefined();
     store.dispose();
   });
 
