@@ -149,6 +149,8 @@ export class AxiosBinding {
       runWhen: (c) => this.#noteEpoch(c),
     });
     this.#responseId = interceptors.response.use(checkDelivery, checkFailure);
+    // In the defaults too, so that requests' merged copies already start with the gate.
+    defaults.transformRequest = [this.#gate, ...ungated(defaults.transformRequest)] as AxiosRequestTransformer[];
     const adapter = defaults.adapter;
     defaults.adapter = this.#fenceFor(isFence(adapter) ? adapter[WRAPPED] : adapter);
     // `api.create()` copies the defaults, token, gate and fence included: hand out a
@@ -162,7 +164,7 @@ export class AxiosBinding {
   }
 
   /**
-   * Takes this binding's header, gates and fence out of an instance's defaults, keeping
+   * Takes this binding's header, gate and fence out of an instance's defaults, keeping
    * whatever else is there now (transforms added since binding included).
    */
   #clean(child: AxiosInstance): AxiosInstance {
@@ -170,6 +172,9 @@ export class AxiosBinding {
     const common = defaults.headers.common as Record<string, unknown>;
     const sent = headerOf(common, this.#header);
     if (typeof sent === 'string' && this.#recent.includes(sent)) removeHeader(common, this.#header);
+    if (toList(defaults.transformRequest).some(isGate)) {
+      defaults.transformRequest = ungated(defaults.transformRequest) as AxiosRequestTransformer[];
+    }
     const adapter = defaults.adapter;
     if (isFence(adapter) && adapter[OWNER] === this) {
       const original = adapter[WRAPPED];
