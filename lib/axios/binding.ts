@@ -1,5 +1,4 @@
 import axios, {
-  CanceledError,
   getAdapter,
   type AxiosAdapter,
   type AxiosInstance,
@@ -7,11 +6,11 @@ import axios, {
   type AxiosRequestTransformer,
   type InternalAxiosRequestConfig,
 } from 'axios';
-import { aborted, type AbortScope } from '../internal/abort-scope';
+import type { AbortScope } from '../internal/abort-scope';
 import type { StoreLink, StoreState } from '../internal/store-link';
 import type { BindSettings } from './bind-options';
 import { headerOf, removeHeader } from './headers';
-import { checkDelivery, checkFailure } from './delivery';
+import { checkDelivery, checkFailure, sessionCancel } from './delivery';
 import { sendTied, untie } from './send-tied';
 import { createOriginPolicy } from './origin-policy';
 
@@ -287,8 +286,7 @@ export class AxiosBinding {
   /** Removes the token and throws: a request of an ended session must not leave. */
   #cancelEnded(config: Tagged, ended: AbortScope): never {
     this.#dropToken(config);
-    config.signal = aborted(ended.endedWith);
-    throw new CanceledError('canceled: the session this request was issued in has ended', config);
+    throw sessionCancel(config, ended.endedWith, undefined, 'canceled: the session this request was issued in has ended');
   }
 
   /** Lists the header in axios' `redact`, so that a serialised error of this request never shows it. */

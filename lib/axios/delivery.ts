@@ -22,14 +22,25 @@ function sessionEndOf(config: Tagged): SessionError | undefined {
   return config.rxSessionEpoch?.endedWith;
 }
 
+/**
+ * The `CanceledError` for a request of a session that ended: its `config.signal` becomes an
+ * aborted signal whose `reason` is the `SESSION_ENDED` error (see `getSessionEnd`).
+ */
+export function sessionCancel(
+  config: InternalAxiosRequestConfig,
+  ended: SessionError | undefined,
+  request?: unknown,
+  message?: string,
+): CanceledError<unknown> {
+  config.signal = aborted(ended);
+  return new CanceledError(message, config, request);
+}
+
 /** A response that was on its way when its session ended is never delivered. */
 export function checkDelivery(response: AxiosResponse): AxiosResponse {
   const config = (response as Partial<AxiosResponse> | undefined)?.config as Tagged | undefined;
   const ended = config === undefined ? undefined : sessionEndOf(config);
-  if (ended !== undefined && config !== undefined) {
-    config.signal = aborted(ended);
-    throw new CanceledError(undefined, config, response.request);
-  }
+  if (ended !== undefined && config !== undefined) throw sessionCancel(config, ended, response.request);
   return response;
 }
 
@@ -38,8 +49,7 @@ export function checkFailure(error: unknown): Promise<never> {
   const config = (error as { config?: Tagged } | null)?.config;
   const ended = config === undefined ? undefined : sessionEndOf(config);
   if (ended !== undefined && config !== undefined && !axios.isCancel(error)) {
-    config.signal = aborted(ended);
-    return Promise.reject(new CanceledError(undefined, config));
+    return Promise.reject(sessionCancel(config, ended));
   }
   return Promise.reject(error);
 }
