@@ -20,6 +20,11 @@ afterEach(async () => {
   await Promise.all([server.close(), elsewhere.close()]);
 });
 
+/** A signed-out store and an instance on the test server, not bound yet (interceptors first). */
+function unboundPair(): { store: SessionStore; api: AxiosInstance } {
+  return { store: new SessionStore(), api: axios.create({ baseURL: server.origin }) };
+}
+
 describe('the fence holds when other code routes around the binding', () => {
   let store: SessionStore;
   let api: AxiosInstance;
@@ -196,8 +201,7 @@ describe('the fence holds when other code routes around the binding', () => {
 describe('retried and moved configs', () => {
 
   it('never sends an old token kept in a config, however many rotations ago', async () => {
-    const store = new SessionStore();
-    const api = axios.create({ baseURL: server.origin });
+    const { store, api } = unboundPair();
     bindAxios(store, api);
     store.login('t0');
     const first = await api.get('/first');
@@ -385,8 +389,7 @@ describe('unbind and dispose while requests wait in the interceptor chain', () =
 
 describe('what reaches the caller after the session ended', () => {
   it('a failure handled by a logout becomes a cancel that getSessionEnd recognises', async () => {
-    const store = new SessionStore();
-    const api = axios.create({ baseURL: server.origin });
+    const { store, api } = unboundPair();
     // A 401 handler registered before binding: it runs before the binding's response interceptor.
     api.interceptors.response.use(undefined, (error: unknown) => {
       store.logout('unauthorized');
@@ -400,8 +403,7 @@ describe('what reaches the caller after the session ended', () => {
   });
 
   it('a response held by an earlier interceptor past logout is cancelled with the session’s reason', async () => {
-    const store = new SessionStore();
-    const api = axios.create({ baseURL: server.origin });
+    const { store, api } = unboundPair();
     api.interceptors.response.use(async (response) => {
       store.logout('expired');
       await Promise.resolve();
@@ -415,8 +417,7 @@ describe('what reaches the caller after the session ended', () => {
   });
 
   it('an error that arrives after logout reaches the caller as a cancel', async () => {
-    const store = new SessionStore();
-    const api = axios.create({ baseURL: server.origin });
+    const { store, api } = unboundPair();
     const held = gate();
     let arrived!: () => void;
     const failed = new Promise<void>((resolve) => (arrived = resolve));
