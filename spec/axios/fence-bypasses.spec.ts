@@ -343,13 +343,8 @@ describe('retried and moved configs', () => {
 });
 
 describe('unbind and dispose while requests wait in the interceptor chain', () => {
-  it.each([
-    ['dispose()', (store: SessionStore): void => store.dispose()],
-    ['logout() after unbind()', (store: SessionStore, unbind: () => void): void => {
-      unbind();
-      store.logout();
-    }],
-  ])('%s: a waiting request of the ended session never leaves', async (_label, end) => {
+  /** A signed-in, bound instance whose requests wait at a gate after the binding's interceptor. */
+  function boundBehindGate() {
     const store = new SessionStore({ initial: 'waiting-token' });
     const api = axios.create({ baseURL: server.origin });
     const held = gate();
@@ -359,6 +354,17 @@ describe('unbind and dispose while requests wait in the interceptor chain', () =
       return config;
     });
     const unbind = bindAxios(store, api);
+    return { store, api, held, unbind };
+  }
+
+  it.each([
+    ['dispose()', (store: SessionStore): void => store.dispose()],
+    ['logout() after unbind()', (store: SessionStore, unbind: () => void): void => {
+      unbind();
+      store.logout();
+    }],
+  ])('%s: a waiting request of the ended session never leaves', async (_label, end) => {
+    const { store, api, held, unbind } = boundBehindGate();
     const pending = outcome(api.post('/transfer-money', { amount: 1 }));
     await Promise.resolve();
     end(store, unbind);
@@ -369,14 +375,7 @@ describe('unbind and dispose while requests wait in the interceptor chain', () =
   });
 
   it('unbind() alone lets a waiting request go out without the token, untied', async () => {
-    const store = new SessionStore({ initial: 'waiting-token' });
-    const api = axios.create({ baseURL: server.origin });
-    const held = gate();
-    api.interceptors.request.use(async (config) => {
-      await held.promise;
-      return config;
-    });
-    const unbind = bindAxios(store, api);
+    const { store, api, held, unbind } = boundBehindGate();
     const pending = outcome(api.get('/after-unbind'));
     await Promise.resolve();
     unbind();
