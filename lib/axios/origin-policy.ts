@@ -127,21 +127,16 @@ export function createOriginPolicy(
   }
 
   return function mayCarryToken(config: UrlConfig): boolean {
-    return judge(config, defaultBaseURL());
-  };
-
-  function judge(config: UrlConfig, defaultBase: unknown): boolean {
     const raw = config.url;
     const url = typeof raw === 'string' ? raw : raw == null ? '' : String(raw);
     const base = config.baseURL;
     // As axios' buildFullPath: a baseURL is used unless the url is an absolute string
     // (and allowAbsoluteUrls is not false); without a url, the request goes to baseURL.
-    const joined =
-      base != null && base !== '' && (raw == null || (typeof raw === 'string' && (!ABSOLUTE_URL.test(url) || config.allowAbsoluteUrls === false)));
-    if (joined) {
+    const replacesBase = typeof raw === 'string' && ABSOLUTE_URL.test(url) && config.allowAbsoluteUrls !== false;
+    if (base != null && base !== '' && (raw == null || (typeof raw === 'string' && !replacesBase))) {
       // "<base>/<url>" goes to baseURL's origin, allowed by definition for the instance's own.
-      return base === defaultBase || allowed(targetOf(String(base)));
+      return base === defaultBaseURL() || allowed(targetOf(String(base)));
     }
     return allowed(targetOf(url));
-  }
+  };
 }

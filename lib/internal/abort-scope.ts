@@ -199,10 +199,9 @@ export class AbortScope {
 
   /** A signal for a new request of this epoch, following the caller's own `signal` if any. */
   track(caller: GenericAbortSignal | undefined): RequestSignal {
-    const origin = caller ?? undefined;
-    const signal = new RequestSignal(this, origin);
+    const signal = new RequestSignal(this, caller ?? undefined);
     this.#live.add(signal);
-    if (origin !== undefined) signal.link(origin);
+    if (caller != null) signal.link(caller);
     return signal;
   }
 
@@ -211,7 +210,7 @@ export class AbortScope {
     this.#live.delete(signal);
   }
 
-  /** Ends the epoch: every live request is aborted with `reason`, later ones at once. */
+  /** Ends the epoch: every live request is aborted with `reason`. (The binding tracks requests only into the current epoch.) */
   end(reason: SessionError): void {
     if (this.#endedWith !== undefined) return;
     this.#endedWith = reason;
