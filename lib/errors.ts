@@ -9,6 +9,11 @@ import type { LogoutReason } from './session';
  * - `DISPOSED`: the store was disposed; only `dispose()` may still be called.
  * - `SESSION_ENDED`: the reason a request of an ended session was cancelled with.
  * - `ALREADY_BOUND`: an axios instance was bound a second time.
+ * - `EXPIRED`: a token already expired was given to a store that has no `refresh`.
+ * - `REFRESH_FAILED`: the refresh call failed (an HTTP error, a non-network error,
+ *   `refreshTimeout`, retries exhausted, or no usable credentials returned); the session
+ *   was ended with `logout('refresh-failed')`.
+ * - `REFRESH_UNAVAILABLE`: `refresh()` was called on a store created without `refresh`.
  */
 export type SessionErrorCode =
   | 'INVALID_TOKEN'
@@ -16,7 +21,10 @@ export type SessionErrorCode =
   | 'NOT_AUTHENTICATED'
   | 'DISPOSED'
   | 'SESSION_ENDED'
-  | 'ALREADY_BOUND';
+  | 'ALREADY_BOUND'
+  | 'EXPIRED'
+  | 'REFRESH_FAILED'
+  | 'REFRESH_UNAVAILABLE';
 
 // A registered symbol, so that two bundled copies of rx-session recognise each other's errors.
 const BRAND = Symbol.for('rx-session.SessionError');

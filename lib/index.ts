@@ -7,7 +7,9 @@
  * @packageDocumentation
  */
 export { SessionStore } from './session-store';
-export type { SessionStoreOptions } from './session-store';
+export type { RefreshContext, RefreshFunction, SessionStoreOptions } from './store-options';
+export type { Clock } from './clock';
+export type { SessionEvent, SessionEventType } from './events';
 export { bindAxios } from './axios/bind-axios';
 export type { BindAxiosOptions } from './axios/bind-options';
 export { SessionError, isSessionError, getSessionEnd } from './errors';

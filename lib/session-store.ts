@@ -1,7 +1,9 @@
 import { BehaviorSubject, Subject, distinctUntilChanged, map, type Observable } from 'rxjs';
 import { describe, SessionError } from './errors';
+import type { SessionEvent } from './events';
 import { AbortScope } from './internal/abort-scope';
 import { EmitQueue } from './internal/emit-queue';
+import { Lifecycle } from './internal/lifecycle';
 import { storeLinks, type Binding, type StoreState } from './internal/store-link';
 import {
   ANONYMOUS,
@@ -13,18 +15,7 @@ import {
   type LogoutReason,
   type Session,
 } from './session';
-
-/** Options of the {@link SessionStore} constructor. */
-export interface SessionStoreOptions<TUser = unknown> {
-  /**
-   * Start signed in, for example with a token the app restored itself. Validated
-   * like `login()`; no `session$` emission is lost, as a subscriber gets the current
-   * session at once.
-   */
-  initial?: string | Credentials<TUser>;
-}
-
-const OPTION_KEYS = new Set(['initial']);
+import { parseStoreOptions, type SessionStoreOptions } from './store-options';
 
 /**
  * The app's one source of truth about who is signed in.
@@ -54,6 +45,8 @@ export class SessionStore<TUser = unknown> {
   readonly #logouts = new Subject<LogoutEvent<TUser>>();
   readonly #emits = new EmitQueue();
   readonly #bindings = new Set<Binding>();
+  readonly #events = new Subject<SessionEvent>();
+  readonly #lifecycle: Lifecycle<TUser>;
   #state: StoreState;
   #disposed = false;
 
@@ -68,18 +61,33 @@ export class SessionStore<TUser = unknown> {
   readonly isAuthenticated$: Observable<boolean>;
   /** One event per real logout: why, and the session that ended. Does not replay. */
   readonly logout$: Observable<LogoutEvent<TUser>>;
+  /**
+   * Whether a refresh is running, emitted only when it changes (`false` at once on
+   * subscription when none is).
+   */
+  readonly refreshing$: Observable<boolean>;
+  /**
+   * What happens to the session, for logging and analytics: `login`, `update`, `refresh`,
+   * `refresh-error` and `logout`, each with a timestamp. Does not replay; never carries a
+   * token's value.
+   */
+  readonly events$: Observable<SessionEvent>;
 
   constructor(options: SessionStoreOptions<TUser> = {}) {
-    if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-      throw new TypeError(`\`new SessionStore(options)\` needs an options object; got ${describe(options)}`);
-    }
-    for (const key of Object.keys(options)) {
-      if (!OPTION_KEYS.has(key)) {
-        throw new TypeError(`\`new SessionStore()\` got an unknown option \`${key}\`; expected: initial`);
-      }
-    }
+    const settings = parseStoreOptions<TUser>(options);
+    this.#lifecycle = new Lifecycle<TUser>(
+      {
+        state: () => this.#state,
+        apply: (session) => this.#commit(session, this.#state.scope, undefined, undefined, this.#event('refresh', session)),
+        end: (reason) => this.logout(reason),
+        emit: (fn) => this.#emits.push(fn),
+        event: (event) => this.#emits.push(() => this.#events.next(event)),
+      },
+      settings,
+    );
     const initial =
       options.initial === undefined ? ANONYMOUS : sessionFromLogin<TUser>(options.initial, 'new SessionStore({ initial })');
+    this.#lifecycle.assertUsable(initial, 'new SessionStore({ initial })');
     this.#state = { session: initial, scope: initial === ANONYMOUS ? null : new AbortScope() };
     this.#subject = new BehaviorSubject<Session<TUser>>(initial);
     this.session$ = this.#subject.asObservable();
@@ -92,10 +100,16 @@ export class SessionStore<TUser = unknown> {
       distinctUntilChanged(),
     );
     this.logout$ = this.#logouts.asObservable();
+    this.refreshing$ = this.#lifecycle.refreshing.pipe(distinctUntilChanged());
+    this.events$ = this.#events.asObservable();
     storeLinks.set(this, {
       state: () => this.#state,
       attach: (binding) => this.#attach(binding),
+      hold: (signal) => this.#lifecycle.hold(signal),
+      recover: (signal) => this.#lifecycle.recover(signal),
+      canRefresh: () => this.#lifecycle.canRefresh,
     });
+    this.#lifecycle.changed(null, undefined);
   }
 
   /** A synchronous snapshot of the current session. */
@@ -122,7 +136,8 @@ export class SessionStore<TUser = unknown> {
   login(tokenOrCredentials: string | Credentials<TUser>): AuthenticatedSession<TUser> {
     this.#assertAlive('login()');
     const session = sessionFromLogin<TUser>(tokenOrCredentials, 'login()');
-    this.#commit(session, new AbortScope(), 'replaced');
+    this.#lifecycle.assertUsable(session, 'login()');
+    this.#commit(session, new AbortScope(), 'replaced', undefined, this.#event('login', session));
     return session;
   }
 
@@ -140,7 +155,8 @@ export class SessionStore<TUser = unknown> {
       throw new SessionError('NOT_AUTHENTICATED', '`update()` needs a session; call `login()` first');
     }
     const next = sessionFromUpdate(session as AuthenticatedSession<TUser>, changes, 'update()');
-    if (next !== session) this.#commit(next, scope, undefined);
+    this.#lifecycle.assertUsable(next, 'update()');
+    if (next !== session) this.#commit(next, scope, undefined, undefined, this.#event('update', next));
     return next;
   }
 
@@ -161,7 +177,43 @@ export class SessionStore<TUser = unknown> {
     }
     const ended = this.#state.session;
     if (ended.status !== 'authenticated') return;
-    this.#commit(ANONYMOUS, null, reason, { reason, session: ended as AuthenticatedSession<TUser> });
+    this.#commit(ANONYMOUS, null, reason, { reason, session: ended as AuthenticatedSession<TUser> }, {
+      type: 'logout',
+      at: this.#lifecycle.now(),
+      reason,
+    });
+  }
+
+  /**
+   * Refreshes the session now with the `refresh` option, and resolves with the refreshed
+   * session (same epoch: nothing is cancelled).
+   *
+   * Single flight: concurrent calls (the app's, the proactive timer's, every bound
+   * instance's 401 recovery) share one call of `refresh`. When it fails for good the
+   * session ends with `logout('refresh-failed')` and this rejects with
+   * `SessionError('REFRESH_FAILED')`; when the session ends meanwhile (logout, a new
+   * login, dispose), the refresh is abandoned, its result discarded, and this rejects
+   * with `SessionError('SESSION_ENDED')`.
+   *
+   * Rejects with `NOT_AUTHENTICATED` when signed out, `REFRESH_UNAVAILABLE` without a
+   * `refresh` option, `DISPOSED`.
+   *
+   * @example
+   * ```ts
+   * const store = new SessionStore({
+   *   refresh: async (session, { config }) => {
+   *     const res = await auth.post('/token', { refresh_token: session.refreshToken }, config);
+   *     return { token: res.data.access_token, refreshToken: res.data.refresh_token };
+   *   },
+   * });
+   * await store.refresh();
+   * ```
+   */
+  refresh(): Promise<AuthenticatedSession<TUser>> {
+    if (this.#disposed) {
+      return Promise.reject(new SessionError('DISPOSED', '`refresh()` was called on a disposed SessionStore; create a new one'));
+    }
+    return this.#lifecycle.refresh();
   }
 
   /**
@@ -178,10 +230,13 @@ export class SessionStore<TUser = unknown> {
       this.#state = { session: ANONYMOUS, scope: null };
       for (const binding of [...this.#bindings]) binding.detach();
       this.#bindings.clear();
-      scope?.end(ended('disposed'));
+      const reason = ended('disposed');
+      this.#lifecycle.dispose(reason);
+      scope?.end(reason);
       this.#emits.push(() => {
         this.#subject.complete();
         this.#logouts.complete();
+        this.#events.complete();
       });
     });
   }
@@ -196,7 +251,8 @@ export class SessionStore<TUser = unknown> {
     session: Session<TUser>,
     scope: AbortScope | null,
     endReason: LogoutReason | undefined,
-    logout?: LogoutEvent<TUser>,
+    logout: LogoutEvent<TUser> | undefined,
+    event: SessionEvent,
   ): void {
     this.#emits.hold(() => {
       const previous = this.#state.scope;
@@ -207,9 +263,17 @@ export class SessionStore<TUser = unknown> {
       this.#emits.push(() => {
         this.#subject.next(session);
         if (logout !== undefined) this.#logouts.next(logout);
+        this.#events.next(event);
       });
-      if (previous !== null && previous !== scope && endReason !== undefined) previous.end(ended(endReason));
+      const reason = previous !== null && previous !== scope && endReason !== undefined ? ended(endReason) : undefined;
+      // A refresh of the ended epoch is abandoned before its requests are aborted.
+      this.#lifecycle.changed(previous, reason);
+      if (reason !== undefined) previous?.end(reason);
     });
+  }
+
+  #event(type: 'login' | 'update' | 'refresh', session: AuthenticatedSession<TUser>): SessionEvent {
+    return { type, at: this.#lifecycle.now(), expiresAt: session.expiresAt };
   }
 
   #attach(binding: Binding): () => void {

@@ -1,4 +1,5 @@
 import { describe, SessionError } from './errors';
+import { jwtExpiry } from './jwt';
 
 /**
  * What an app hands to `login()`: the access token and, optionally, what goes with it.
@@ -13,7 +14,10 @@ export interface Credentials<TUser = unknown> {
   token: string;
   /** A refresh token, kept with the session for the app's refresh call. */
   refreshToken?: string | undefined;
-  /** When the access token expires, in milliseconds since the epoch. */
+  /**
+   * When the access token expires, in milliseconds since the epoch. When absent, it is
+   * read from the token's JWT `exp` claim, if the token is a JWT.
+   */
   expiresAt?: number | undefined;
   /** Whatever the app keeps about the signed-in user. */
   user?: TUser | undefined;
@@ -153,14 +157,34 @@ function freeze<TUser>(c: Credentials<TUser>): AuthenticatedSession<TUser> {
 export function sessionFromLogin<TUser>(input: unknown, api: string): AuthenticatedSession<TUser> {
   if (typeof input === 'string') {
     assertToken(input, api);
-    return freeze<TUser>({ token: input });
+    return freeze<TUser>({ token: input, expiresAt: jwtExpiry(input) });
   }
   if (!isObject(input)) {
     assertToken(input, api); // throws: names what came instead of a token
   }
   const record = input as Record<string, unknown>;
   if (!('token' in record)) assertToken(undefined, api);
-  return freeze(readFields(record, api) as Credentials<TUser>);
+  const fields = readFields(record, api) as Credentials<TUser>;
+  return freeze({ ...fields, expiresAt: fields.expiresAt ?? jwtExpiry(fields.token) });
+}
+
+/**
+ * Validates what a refresh call returned (a token, or credentials) and makes it the next
+ * session: a new token brings its own expiry (given, or its JWT `exp`), while a refresh
+ * token or user it does not mention is kept.
+ */
+export function sessionFromRefresh<TUser>(
+  current: AuthenticatedSession<TUser>,
+  result: unknown,
+  api: string,
+): AuthenticatedSession<TUser> {
+  const next = sessionFromLogin<TUser>(result, api);
+  return freeze<TUser>({
+    token: next.token,
+    expiresAt: next.expiresAt,
+    refreshToken: next.refreshToken ?? current.refreshToken,
+    user: next.user ?? current.user,
+  });
 }
 
 /**
@@ -177,6 +201,10 @@ export function sessionFromUpdate<TUser>(
   }
   const fields = readFields(changes, api);
   const merged: Credentials<TUser> = { ...current, ...(fields as Partial<Credentials<TUser>>) };
+  // A new token without an `expiresAt` brings its own JWT expiry, if it has one.
+  if (fields.token !== undefined && fields.token !== current.token && !('expiresAt' in fields)) {
+    merged.expiresAt = jwtExpiry(fields.token) ?? current.expiresAt;
+  }
   const same =
     merged.token === current.token &&
     merged.refreshToken === current.refreshToken &&

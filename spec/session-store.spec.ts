@@ -92,8 +92,9 @@ describe('SessionStore', () => {
     it('returns the new session and accepts a bare token or credentials', () => {
       const store = new SessionStore<{ id: number }>();
       expect(store.login('abc')).toEqual(expect.objectContaining({ status: 'authenticated', token: 'abc' }));
-      const s = store.login({ token: 'def', refreshToken: 'r', expiresAt: 1_000, user: { id: 1 } });
-      expect(s).toEqual({ status: 'authenticated', token: 'def', refreshToken: 'r', expiresAt: 1000, user: { id: 1 } });
+      const expiresAt = Date.now() + 3_600_000;
+      const s = store.login({ token: 'def', refreshToken: 'r', expiresAt, user: { id: 1 } });
+      expect(s).toEqual({ status: 'authenticated', token: 'def', refreshToken: 'r', expiresAt, user: { id: 1 } });
       expect(store.session).toBe(s);
     });
 
@@ -176,7 +177,7 @@ describe('SessionStore', () => {
 
     it('does not emit when nothing changed', () => {
       const store = new SessionStore();
-      store.login({ token: 'a', expiresAt: 5 });
+      store.login({ token: 'a', expiresAt: Date.now() + 3_600_000 });
       const seen = record<Session>((next) => store.session$.subscribe(next));
       store.update({ token: 'a' });
       store.update({});

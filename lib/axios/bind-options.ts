@@ -1,3 +1,4 @@
+import type { AxiosError } from 'axios';
 import { parseAllowedOrigin } from './origin-policy';
 
 /** Options of {@link bindAxios}. */
@@ -12,6 +13,20 @@ export interface BindAxiosOptions {
    * prefix. With no `baseURL` and no `allowedOrigins`, only relative URLs carry it.
    */
   allowedOrigins?: readonly string[];
+  /**
+   * Which failures mean "the token has expired": the request is then retried once after
+   * the store's shared refresh (or at once, if the token was rotated since it was sent).
+   * Asked only for requests that carried the session's token, on a store with a `refresh`.
+   * Default: status 401.
+   *
+   * @example
+   * ```ts
+   * bindAxios(store, api, {
+   *   shouldRefresh: (err) => err.response?.status === 401 && err.response.headers['www-authenticate']?.includes('invalid_token'),
+   * });
+   * ```
+   */
+  shouldRefresh?: (error: AxiosError) => boolean;
 }
 
 /** The options with defaults applied. */
@@ -19,9 +34,13 @@ export interface BindSettings {
   readonly header: string;
   readonly scheme: string;
   readonly allowedOrigins: ReadonlySet<string>;
+  readonly shouldRefresh: (error: AxiosError) => boolean;
 }
 
-const KEYS = ['header', 'scheme', 'allowedOrigins'];
+const KEYS = ['header', 'scheme', 'allowedOrigins', 'shouldRefresh'];
+
+/** The default `shouldRefresh`: a 401. */
+const isUnauthorized = (error: AxiosError): boolean => error.response?.status === 401;
 // RFC 9110 `token`: what a header name, and an auth scheme, may be made of.
 const HTTP_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
@@ -35,7 +54,12 @@ export function parseBindOptions(options: unknown): BindSettings {
       throw new TypeError(`\`bindAxios()\` got an unknown option \`${key}\`; expected one of: ${KEYS.join(', ')}`);
     }
   }
-  const { header = 'Authorization', scheme = 'Bearer', allowedOrigins = [] } = options as BindAxiosOptions;
+  const {
+    header = 'Authorization',
+    scheme = 'Bearer',
+    allowedOrigins = [],
+    shouldRefresh = isUnauthorized,
+  } = options as BindAxiosOptions;
   if (typeof header !== 'string' || !HTTP_TOKEN.test(header)) {
     throw new TypeError('`bindAxios()` option `header` must be a header name such as \'Authorization\'');
   }
@@ -45,5 +69,8 @@ export function parseBindOptions(options: unknown): BindSettings {
   if (!Array.isArray(allowedOrigins)) {
     throw new TypeError('`bindAxios()` option `allowedOrigins` must be an array of origin strings');
   }
-  return { header, scheme, allowedOrigins: new Set(allowedOrigins.map(parseAllowedOrigin)) };
+  if (typeof shouldRefresh !== 'function') {
+    throw new TypeError('`bindAxios()` option `shouldRefresh` must be a function `(error) => boolean`');
+  }
+  return { header, scheme, allowedOrigins: new Set(allowedOrigins.map(parseAllowedOrigin)), shouldRefresh };
 }

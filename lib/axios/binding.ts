@@ -1,12 +1,14 @@
 import axios, {
+  CanceledError,
   getAdapter,
   type AxiosAdapter,
+  type AxiosError,
   type AxiosInstance,
   type AxiosPromise,
   type AxiosRequestTransformer,
   type InternalAxiosRequestConfig,
 } from 'axios';
-import type { AbortScope } from '../internal/abort-scope';
+import { RequestSignal, type AbortScope } from '../internal/abort-scope';
 import type { StoreLink, StoreState } from '../internal/store-link';
 import type { BindSettings } from './bind-options';
 import { headerOf, removeHeader } from './headers';
@@ -26,6 +28,8 @@ interface Tagged extends InternalAxiosRequestConfig {
   rxSessionEpoch?: AbortScope | null;
   /** What a binding stamped on this config (kept by a retried config). */
   rxSessionStamp?: Stamp;
+  /** Set on the one retry after a 401: a retried request is never retried again. */
+  rxSessionRetried?: boolean;
   redact?: string[];
 }
 
@@ -94,6 +98,7 @@ export class AxiosBinding {
   readonly #scheme: string;
   readonly #mayCarryToken: ReturnType<typeof createOriginPolicy>;
   readonly #guardRedirects: boolean;
+  readonly #shouldRefresh: (error: AxiosError) => boolean;
   readonly #fences = new Map<unknown, Fence>();
   // The values this binding stamped lately. Where the token must not go (skipAuth, other
   // origins, signed out) these are removed, while a header of the caller's own is kept.
@@ -124,6 +129,7 @@ export class AxiosBinding {
     // axios (follow-redirects) drops `Authorization` on a redirect to another origin by
     // itself, but no other header: a custom one needs the same guard.
     this.#guardRedirects = settings.header.toLowerCase() !== 'authorization';
+    this.#shouldRefresh = settings.shouldRefresh;
     const binding = this;
     // First in every request's `transformRequest` (see `#noteEpoch`): axios runs the
     // transforms after every interceptor, right before it picks the adapter.
@@ -147,7 +153,7 @@ export class AxiosBinding {
       synchronous: true,
       runWhen: (c) => this.#noteEpoch(c),
     });
-    this.#responseId = interceptors.response.use(checkDelivery, checkFailure);
+    this.#responseId = interceptors.response.use(checkDelivery, (error: unknown) => this.#onFailure(error));
     // In the defaults too, so that requests' merged copies already start with the gate.
     defaults.transformRequest = [this.#gate, ...ungated(defaults.transformRequest)] as AxiosRequestTransformer[];
     const adapter = defaults.adapter;
@@ -369,7 +375,77 @@ export class AxiosBinding {
     }
     const scope = this.#judge(config);
     if (scope === null) return real(config);
+    if (this.#value !== null && config.headers[this.#header] === this.#value) {
+      // A token known not to work (expired, answered with a 401) or being refreshed is
+      // not sent: the request waits for the refresh, then is judged again.
+      const wait = this.#link.hold(config.signal);
+      if (wait !== undefined) return this.#held(config, original, wait);
+      // Found expired just now, with no refresh to renew it: the session ended; judge again.
+      if (this.#link.state().scope !== scope) return this.#dispatch(config, original);
+    }
     return sendTied(config, scope, real, this.#header);
+  }
+
+  /** Waits for the refresh, then dispatches again; the caller's own signal still cancels it meanwhile. */
+  #held(config: Tagged, original: Original, wait: Promise<void>): AxiosPromise {
+    const signal = config.signal;
+    return new Promise((resolve, reject) => {
+      const onAbort = (): void => reject(new CanceledError(undefined, config));
+      if (signal?.aborted === true) {
+        onAbort();
+        return;
+      }
+      signal?.addEventListener?.('abort', onAbort);
+      void wait.then(() => {
+        signal?.removeEventListener?.('abort', onAbort);
+        if (signal?.aborted !== true) resolve(this.#dispatch(config, original));
+      });
+    });
+  }
+
+  /**
+   * The response interceptor's failure side. A 401 (see `shouldRefresh`) on a request
+   * that carried the session's token is retried once: at once if the token was rotated
+   * since it was sent, else after the store's shared refresh. Everything else (and every
+   * failure of an ended session) goes through `checkFailure`.
+   */
+  #onFailure(error: unknown): Promise<unknown> {
+    const config = (error as { config?: Tagged } | null)?.config;
+    if (
+      config === undefined ||
+      config.rxSessionBinding !== this ||
+      config.skipAuth === true ||
+      config.rxSessionRetried === true ||
+      !this.#active ||
+      !this.#link.canRefresh() ||
+      axios.isCancel(error)
+    ) {
+      return checkFailure(error);
+    }
+    const sent = headerOf(config.headers, this.#header);
+    const issuedIn = config.rxSessionEpoch;
+    if (typeof sent !== 'string' || config.rxSessionStamp?.is(sent) !== true || issuedIn == null) return checkFailure(error);
+    if (issuedIn.endedWith !== undefined || !this.#asksRefresh(error as AxiosError)) return checkFailure(error);
+    const retry = (): Promise<unknown> => {
+      this.#refresh();
+      // The session it was issued in has ended meanwhile: a cancel, not a retry into another.
+      if (this.#scope !== issuedIn || !this.#active) return checkFailure(error);
+      config.rxSessionRetried = true;
+      return this.#instance.request(config);
+    };
+    this.#refresh();
+    if (sent !== this.#value) return retry(); // rotated by another call since: no refresh needed
+    const signal = config.signal;
+    const own = signal instanceof RequestSignal ? signal.origin : signal;
+    return this.#link.recover(own).then(retry, () => checkFailure(error));
+  }
+
+  #asksRefresh(error: AxiosError): boolean {
+    try {
+      return this.#shouldRefresh(error) === true;
+    } catch {
+      return false;
+    }
   }
 }
 

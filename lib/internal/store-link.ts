@@ -16,6 +16,19 @@ export interface StoreLink {
    * disposed. Returns the function that unregisters it.
    */
   attach(binding: Binding): () => void;
+  /**
+   * Whether a request that would carry the token must wait for a refresh first:
+   * `undefined` to send it now, or a promise (that never rejects) to wait for before
+   * judging it again. `signal` is the request's own signal: the refresh's request is not held.
+   */
+  hold(signal: unknown): Promise<void> | undefined;
+  /**
+   * A request got a 401 with the current token: the shared refresh (rejects when it
+   * fails, or at once for the refresh's own request, known by its `signal`).
+   */
+  recover(signal: unknown): Promise<unknown>;
+  /** Whether the store has a `refresh` to recover with. */
+  canRefresh(): boolean;
 }
 
 /** The store's state as a binding needs it. */

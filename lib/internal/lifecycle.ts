@@ -1,0 +1,292 @@
+import { BehaviorSubject } from 'rxjs';
+import { SessionError } from '../errors';
+import type { SessionEvent } from '../events';
+import { sessionFromRefresh, type AuthenticatedSession, type LogoutReason, type Session } from '../session';
+import type { StoreSettings } from '../store-options';
+import type { AbortScope } from './abort-scope';
+import { RefreshFlight } from './refresh-flight';
+import type { StoreState } from './store-link';
+
+/** What the lifecycle needs from its store. */
+export interface LifecycleHost<TUser> {
+  state(): StoreState;
+  /** Makes a refreshed session current, within its epoch. */
+  apply(session: AuthenticatedSession<TUser>): void;
+  /** Ends the session: `logout(reason)`. */
+  end(reason: LogoutReason): void;
+  /** Queues an emission behind those under way. */
+  emit(fn: () => void): void;
+  event(event: SessionEvent): void;
+}
+
+/** The token and expiry the timer is planned for, and when they arrived. */
+interface Planned {
+  readonly token: string;
+  readonly expiresAt: number;
+  readonly at: number;
+  /** A refresh returned it without extending the expiry: refreshing early again would not help. */
+  readonly stale: boolean;
+}
+
+/** One shared refresh, and the epoch it belongs to. */
+interface Flight<TUser> {
+  readonly run: RefreshFlight;
+  readonly scope: AbortScope;
+  readonly session: Promise<AuthenticatedSession<TUser>>;
+  /** Settles with `session`, never rejects: what held requests wait for. */
+  readonly settled: Promise<void>;
+}
+
+// A timer never waits longer than this before looking at the clock again: after a machine
+// sleeps, or a background tab is throttled, one long `setTimeout` fires far too late.
+const MAX_WAIT = 30_000;
+
+const noop = (): void => undefined;
+
+/**
+ * The token's lifecycle for one store: expiry and proactive-refresh timers, the single
+ * shared refresh, and whether requests must wait for it.
+ */
+export class Lifecycle<TUser> {
+  readonly refreshing = new BehaviorSubject(false);
+  readonly #host: LifecycleHost<TUser>;
+  readonly #settings: StoreSettings<TUser>;
+  #timer: unknown;
+  #timing = false;
+  #flight: Flight<TUser> | undefined;
+  /** A token a bound request got a 401 for: requests wait for the refresh instead of failing the same way. */
+  #rejected: string | undefined;
+  #planned: Planned | undefined;
+  /** The refresh just applied did not extend the expiry. */
+  #notExtended = false;
+
+  constructor(host: LifecycleHost<TUser>, settings: StoreSettings<TUser>) {
+    this.#host = host;
+    this.#settings = settings;
+  }
+
+  get canRefresh(): boolean {
+    return this.#settings.refresh !== undefined;
+  }
+
+  now(): number {
+    return this.#settings.clock.now();
+  }
+
+  /** Throws `EXPIRED` for a token that has expired when no refresh can renew it. */
+  assertUsable(session: Session<TUser>, api: string): void {
+    const expiresAt = session.expiresAt;
+    if (this.#settings.refresh === undefined && expiresAt !== undefined && expiresAt <= this.now()) {
+      throw new SessionError(
+        'EXPIRED',
+        `\`${api}\` got a token that expired ${Math.round(this.now() - expiresAt)} ms ago, and the store has no \`refresh\` to renew it`,
+      );
+    }
+  }
+
+  /**
+   * The session changed. A flight of an epoch that ended is abandoned (its result is
+   * discarded: it never brings a session back), and the timer is planned again.
+   */
+  changed(ended: AbortScope | null, reason: SessionError | undefined): void {
+    const flight = this.#flight;
+    if (flight !== undefined && flight.scope === ended && reason !== undefined) {
+      this.#flight = undefined;
+      flight.run.cancel(reason);
+      this.#host.emit(() => this.refreshing.next(false));
+    }
+    this.#plan();
+  }
+
+  /** `store.refresh()`: the shared flight, started if none runs. */
+  refresh(): Promise<AuthenticatedSession<TUser>> {
+    const { session } = this.#host.state();
+    if (session.status !== 'authenticated') {
+      return Promise.reject(new SessionError('NOT_AUTHENTICATED', '`refresh()` needs a session; call `login()` first'));
+    }
+    if (this.#settings.refresh === undefined) {
+      return Promise.reject(
+        new SessionError('REFRESH_UNAVAILABLE', '`refresh()` needs the `refresh` option of `new SessionStore()`'),
+      );
+    }
+    return this.#start().session;
+  }
+
+  /**
+   * A bound request got a 401 with the current token: it cannot work, refresh it. The
+   * refresh's own request (carrying its signal) is not recovered: its 401 is the refresh's
+   * failure, at once, rather than a wait on itself until `refreshTimeout`.
+   */
+  recover(signal: unknown): Promise<AuthenticatedSession<TUser>> {
+    const flight = this.#flight;
+    if (flight !== undefined && signal != null && signal === flight.run.signal) {
+      return Promise.reject(new SessionError('REFRESH_FAILED', 'The refresh request itself was refused'));
+    }
+    const { session } = this.#host.state();
+    if (session.status === 'authenticated' && this.#settings.refresh !== undefined) this.#rejected = session.token;
+    return this.refresh();
+  }
+
+  /**
+   * Whether a request that would carry the token must wait, and for what: `undefined` to
+   * send it now. It waits while a refresh attempt runs, or while the token is known not
+   * to work (expired, or answered with a 401), starting the refresh if none runs. A
+   * request carrying a running attempt's signal is the refresh's own, and never waits.
+   */
+  hold(signal: unknown): Promise<void> | undefined {
+    const { session } = this.#host.state();
+    if (session.status !== 'authenticated') return undefined;
+    const flight = this.#flight;
+    const dead = this.#rejected === session.token || (session.expiresAt !== undefined && this.now() >= session.expiresAt);
+    if (flight !== undefined) {
+      if (signal != null && signal === flight.run.signal) return undefined;
+      return dead || flight.run.attempting ? flight.settled : undefined;
+    }
+    if (!dead) return undefined;
+    if (this.#settings.refresh === undefined) {
+      // A timer that fired late (a sleeping machine): the token is dead, so is the session.
+      this.#host.end('expired');
+      return undefined;
+    }
+    return this.#start().settled;
+  }
+
+  dispose(reason: SessionError): void {
+    this.#clearTimer();
+    const flight = this.#flight;
+    this.#flight = undefined;
+    flight?.run.cancel(reason);
+    this.refreshing.complete();
+  }
+
+  #start(): Flight<TUser> {
+    const running = this.#flight;
+    if (running !== undefined) return running;
+    const { scope } = this.#host.state();
+    const refresh = this.#settings.refresh;
+    if (scope === null || refresh === undefined) throw new Error('unreachable: no session to refresh');
+    const { clock, timeout } = this.#settings;
+    const startedAt = clock.now();
+    const run = new RefreshFlight({
+      clock,
+      timeout,
+      call: (signal, attempt) =>
+        refresh(this.#host.state().session as AuthenticatedSession<TUser>, {
+          signal,
+          config: { skipAuth: true, signal },
+          attempt,
+        }),
+      retryUntil: () => {
+        const { session } = this.#host.state();
+        const alive = session.expiresAt !== undefined && this.#rejected !== session.token;
+        return alive ? (session.expiresAt as number) : startedAt + timeout;
+      },
+      failed: (error, retryIn) => this.#host.event({ type: 'refresh-error', at: clock.now(), error, retryIn }),
+    });
+    const session = run.result.then(
+      (result) => this.#succeeded(flight, result),
+      (error: unknown) => this.#failed(flight, error),
+    );
+    const flight: Flight<TUser> = { run, scope, session, settled: session.then(noop, noop) };
+    this.#flight = flight;
+    this.#host.emit(() => this.refreshing.next(true));
+    run.start();
+    return flight;
+  }
+
+  #succeeded(flight: Flight<TUser>, result: unknown): AuthenticatedSession<TUser> {
+    const { session, scope } = this.#host.state();
+    if (this.#flight !== flight || scope !== flight.scope || session.status !== 'authenticated') {
+      // Abandoned meanwhile (`changed()` already rejected the flight): discard.
+      throw scope?.endedWith ?? flight.scope.endedWith ?? new SessionError('SESSION_ENDED', 'The session ended');
+    }
+    let next: AuthenticatedSession<TUser>;
+    try {
+      next = sessionFromRefresh(session as AuthenticatedSession<TUser>, result, 'refresh');
+      if (next.expiresAt !== undefined && next.expiresAt <= this.now()) {
+        throw new SessionError('REFRESH_FAILED', 'The refresh call returned a token that has already expired');
+      }
+    } catch (err) {
+      const error =
+        err instanceof SessionError && err.code === 'REFRESH_FAILED'
+          ? err
+          : new SessionError('REFRESH_FAILED', `The refresh call returned no usable credentials: ${(err as Error).message}`);
+      this.#host.event({ type: 'refresh-error', at: this.now(), error, retryIn: undefined });
+      return this.#failed(flight, error);
+    }
+    this.#flight = undefined;
+    this.#rejected = undefined;
+    this.#notExtended = next.expiresAt !== undefined && session.expiresAt !== undefined && next.expiresAt <= session.expiresAt;
+    this.#host.apply(next);
+    this.#notExtended = false;
+    this.#host.emit(() => this.refreshing.next(false));
+    return next;
+  }
+
+  #failed(flight: Flight<TUser>, error: unknown): never {
+    if (this.#flight === flight) {
+      this.#flight = undefined;
+      // The refresh failed for good: the session ends. (A cancelled flight was already
+      // taken off by `changed()`: its session ended first.)
+      if (this.#host.state().scope === flight.scope) this.#host.end('refresh-failed');
+      this.#host.emit(() => this.refreshing.next(false));
+    }
+    throw error;
+  }
+
+  /** Sets the one timer for the current session: its proactive refresh, or its expiry. */
+  #plan(): void {
+    this.#clearTimer();
+    const { session } = this.#host.state();
+    const expiresAt = session.expiresAt;
+    if (session.status !== 'authenticated' || expiresAt === undefined) {
+      this.#planned = undefined;
+      return;
+    }
+    const now = this.now();
+    const planned = this.#planned;
+    if (planned === undefined || planned.token !== session.token || planned.expiresAt !== expiresAt) {
+      this.#planned = { token: session.token, expiresAt, at: now, stale: this.#notExtended };
+    }
+    this.#wait();
+  }
+
+  /** When the timer is due: `refreshMargin` before expiry (or halfway through a short life) with a refresh, else at expiry. */
+  #due(): number {
+    const { expiresAt, at, stale } = this.#planned as Planned;
+    if (this.#settings.refresh === undefined || stale) return expiresAt;
+    const life = expiresAt - at;
+    return life > this.#settings.margin ? expiresAt - this.#settings.margin : at + life / 2;
+  }
+
+  #wait(): void {
+    const wait = this.#due() - this.now();
+    if (wait <= 0) {
+      this.#fire();
+      return;
+    }
+    this.#timing = true;
+    this.#timer = this.#settings.clock.setTimeout(() => {
+      this.#timing = false;
+      this.#timer = undefined;
+      // Fired late or early, the clock decides: due now, or wait again.
+      if (this.#planned !== undefined) this.#wait();
+    }, Math.min(wait, MAX_WAIT));
+  }
+
+  #fire(): void {
+    if (this.#settings.refresh === undefined) {
+      this.#planned = undefined;
+      this.#host.end('expired');
+    } else if (this.#flight === undefined) {
+      this.#start().session.catch(noop); // failures end the session; nobody awaits a proactive refresh
+    }
+  }
+
+  #clearTimer(): void {
+    if (!this.#timing) return;
+    this.#timing = false;
+    this.#settings.clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+}

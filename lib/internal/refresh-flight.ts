@@ -1,0 +1,150 @@
+import type { Clock } from '../clock';
+import { isSessionError, SessionError } from '../errors';
+
+/** What a {@link RefreshFlight} needs from its store. */
+export interface FlightPlan {
+  readonly clock: Clock;
+  /** `refreshTimeout`: an attempt that takes longer has failed, for good. */
+  readonly timeout: number;
+  /** Calls the app's refresh function once (attempt 0, 1, …). */
+  call(signal: AbortSignal, attempt: number): unknown;
+  /** No retry starts after this time: the token's life, as far as the store knows it. */
+  retryUntil(): number;
+  /** An attempt failed; `retryIn` is `undefined` when the failure is final. */
+  failed(error: SessionError, retryIn: number | undefined): void;
+}
+
+/** The first retry waits this long; each next one twice as long, up to {@link MAX_BACKOFF}. */
+export const FIRST_BACKOFF = 1_000;
+export const MAX_BACKOFF = 30_000;
+
+/**
+ * One refresh, which every caller shares (single flight): attempts of the app's refresh
+ * function, each bounded by the timeout and given its own `AbortSignal`, with backoff
+ * between attempts that failed on the network, for as long as the token has life.
+ *
+ * `result` resolves with what the successful attempt returned, or rejects with a
+ * `REFRESH_FAILED` error, or with the reason given to `cancel()`.
+ */
+export class RefreshFlight {
+  readonly result: Promise<unknown>;
+  #resolve!: (value: unknown) => void;
+  #reject!: (error: unknown) => void;
+  readonly #plan: FlightPlan;
+  #done = false;
+  #controller: AbortController | undefined;
+  #timer: unknown;
+
+  constructor(plan: FlightPlan) {
+    this.#plan = plan;
+    this.result = new Promise((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+  }
+
+  /** Whether an attempt is running now (not waiting to retry). */
+  get attempting(): boolean {
+    return this.#controller !== undefined;
+  }
+
+  /** The running attempt's signal: a request that carries it is the refresh's own. */
+  get signal(): AbortSignal | undefined {
+    return this.#controller?.signal;
+  }
+
+  /** Starts the first attempt. */
+  start(): void {
+    this.#attempt(0);
+  }
+
+  /** Abandons the flight: the running attempt's signal aborts with `reason`, and `result` rejects with it. */
+  cancel(reason: SessionError): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#plan.clock.clearTimeout(this.#timer);
+    const controller = this.#controller;
+    this.#controller = undefined;
+    controller?.abort(reason);
+    this.#reject(reason);
+  }
+
+  #attempt(attempt: number): void {
+    const { clock, timeout } = this.#plan;
+    const controller = new AbortController();
+    this.#controller = controller;
+    const finish = (ok: boolean, value: unknown): void => {
+      if (this.#done || this.#controller !== controller) return;
+      this.#controller = undefined;
+      clock.clearTimeout(this.#timer);
+      if (ok) {
+        this.#done = true;
+        this.#resolve(value);
+      } else {
+        this.#failed(attempt, value);
+      }
+    };
+    this.#timer = clock.setTimeout(() => {
+      const error = new SessionError('REFRESH_FAILED', `The refresh call took longer than \`refreshTimeout\` (${timeout} ms)`);
+      controller.abort(error);
+      finish(false, error);
+    }, timeout);
+    let pending: Promise<unknown>;
+    try {
+      pending = Promise.resolve(this.#plan.call(controller.signal, attempt));
+    } catch (err) {
+      pending = Promise.reject(err);
+    }
+    pending.then(
+      (value) => finish(true, value),
+      (err: unknown) => finish(false, err),
+    );
+  }
+
+  #failed(attempt: number, cause: unknown): void {
+    const { clock } = this.#plan;
+    const delay = Math.min(FIRST_BACKOFF * 2 ** attempt, MAX_BACKOFF);
+    const retry = isNetworkError(cause) && clock.now() + delay < this.#plan.retryUntil();
+    const error = isSessionError(cause, 'REFRESH_FAILED') ? cause : refreshFailure(cause, retry ? delay : undefined);
+    this.#plan.failed(error, retry ? delay : undefined);
+    if (this.#done) return; // `failed` may have ended the session, and this flight with it
+    if (retry) {
+      this.#timer = clock.setTimeout(() => this.#attempt(attempt + 1), delay);
+    } else {
+      this.#done = true;
+      this.#reject(error);
+    }
+  }
+}
+
+/**
+ * Whether a refresh failed on the network, with no response: such a failure is retried.
+ * An HTTP response (a 400 or 401 `invalid_grant`) or any other error is final.
+ */
+export function isNetworkError(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const e = error as { isAxiosError?: unknown; response?: unknown; request?: unknown; code?: unknown; message?: unknown };
+  if (e.isAxiosError === true) return e.response == null && e.request != null && e.code !== 'ERR_CANCELED';
+  // fetch: Node says 'fetch failed', Chromium 'Failed to fetch', Firefox 'NetworkError…', Safari 'Load failed'.
+  return error instanceof TypeError && /fetch|network|load failed/i.test(String(e.message));
+}
+
+/** A `REFRESH_FAILED` error describing `cause` by its status or code, never by its message (it may quote a token). */
+function refreshFailure(cause: unknown, retryIn: number | undefined): SessionError {
+  const e = (typeof cause === 'object' && cause !== null ? cause : {}) as {
+    response?: { status?: unknown; data?: { error?: unknown } };
+    code?: unknown;
+    name?: unknown;
+  };
+  const status = e.response?.status;
+  const oauth = e.response?.data?.error;
+  const code = typeof e.code === 'string' && /^[A-Z][A-Z0-9_]{0,40}$/.test(e.code) ? ` (${e.code})` : '';
+  const what =
+    typeof status === 'number'
+      ? `with HTTP ${status}${typeof oauth === 'string' && /^[a-z_]{1,40}$/.test(oauth) ? ` ${oauth}` : ''}`
+      : isNetworkError(cause)
+        ? `on the network${code}`
+        : `with ${typeof e.name === 'string' && /^\w{1,40}$/.test(e.name) ? e.name : 'a non-network error'}${code}`;
+  const next = retryIn === undefined ? '' : `; retrying in ${retryIn} ms`;
+  return new SessionError('REFRESH_FAILED', `The refresh call failed ${what}${next}`);
+}

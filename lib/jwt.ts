@@ -1,0 +1,21 @@
+/**
+ * Reads a JWT's `exp` claim, in milliseconds since the epoch, or `undefined` when the token
+ * is not a JWT with a numeric `exp` (an opaque or malformed token simply has no expiry).
+ *
+ * The signature is not checked: a client cannot verify it, and only uses the claim to know
+ * when to refresh. The server remains the judge of the token.
+ */
+export function jwtExpiry(token: string): number | undefined {
+  const parts = token.split('.');
+  if (parts.length !== 3) return undefined;
+  const payload = parts[1] as string;
+  if (payload.length === 0 || /[^A-Za-z0-9_-]/.test(payload)) return undefined;
+  try {
+    const base64 = payload.replace(/-/g, '+').replace(/_/g, '/');
+    const claims = JSON.parse(atob(base64 + '='.repeat((4 - (base64.length % 4)) % 4))) as unknown;
+    const exp = typeof claims === 'object' && claims !== null ? (claims as { exp?: unknown }).exp : undefined;
+    return typeof exp === 'number' && Number.isFinite(exp) && exp >= 0 ? exp * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,118 @@
+import type { SchedulerLike } from 'rxjs';
+import { assertClock, clockFromScheduler, systemClock, type Clock } from './clock';
+import { describe } from './errors';
+import type { AuthenticatedSession, Credentials } from './session';
+
+/**
+ * What a refresh call gets besides the session.
+ *
+ * Send the refresh request with `config` (or at least with `signal`): a bound instance
+ * then neither holds it behind the refresh it belongs to, nor stamps the expired token on
+ * it, nor tries to refresh when it fails.
+ */
+export interface RefreshContext {
+  /** Aborts when the refresh is abandoned: logout, a new login, `refreshTimeout`, `dispose()`. */
+  readonly signal: AbortSignal;
+  /** An axios request config for the refresh request: `{ skipAuth: true, signal }`. */
+  readonly config: { readonly skipAuth: true; readonly signal: AbortSignal };
+  /** 0 for the first attempt, then 1, 2, … for retries after network errors. */
+  readonly attempt: number;
+}
+
+/**
+ * The app's refresh call: gets new credentials (or just a new access token) for
+ * `session`, typically with its `refreshToken`. A new token brings its own expiry: the
+ * `expiresAt` returned, or its JWT `exp`. A `refreshToken` or `user` not returned is kept.
+ *
+ * @example
+ * ```ts
+ * const refresh: RefreshFunction = async (session, { config }) => {
+ *   const res = await api.post('/auth/refresh', { refreshToken: session.refreshToken }, config);
+ *   return { token: res.data.access_token, refreshToken: res.data.refresh_token };
+ * };
+ * ```
+ */
+export type RefreshFunction<TUser = unknown> = (
+  session: AuthenticatedSession<TUser>,
+  ctx: RefreshContext,
+) => Promise<Credentials<TUser> | string>;
+
+/** Options of the {@link SessionStore} constructor. */
+export interface SessionStoreOptions<TUser = unknown> {
+  /**
+   * Start signed in, for example with a token the app restored itself. Validated
+   * like `login()`; no `session$` emission is lost, as a subscriber gets the current
+   * session at once.
+   */
+  initial?: string | Credentials<TUser>;
+  /**
+   * The app's refresh call. With it, the store refreshes `refreshMargin` before the token
+   * expires, and bound instances recover from a 401 by refreshing once and retrying.
+   * Without it, the session ends with `logout('expired')` when the token expires.
+   */
+  refresh?: RefreshFunction<TUser>;
+  /**
+   * How long before `expiresAt` a proactive refresh starts, in milliseconds. Default
+   * 60,000 (one minute). A token whose whole lifetime is shorter is refreshed halfway
+   * through its life instead.
+   */
+  refreshMargin?: number;
+  /** A refresh attempt that takes longer than this many milliseconds has failed. Default 10,000. */
+  refreshTimeout?: number;
+  /** Where time comes from (see {@link Clock}). Default: `Date.now()` and unref'd timers. */
+  clock?: Clock;
+  /** Alternatively, an RxJS scheduler to take time from, such as a `TestScheduler`. */
+  scheduler?: SchedulerLike;
+}
+
+/** The options with defaults applied. */
+export interface StoreSettings<TUser> {
+  readonly refresh: RefreshFunction<TUser> | undefined;
+  readonly margin: number;
+  readonly timeout: number;
+  readonly clock: Clock;
+}
+
+const KEYS = ['initial', 'refresh', 'refreshMargin', 'refreshTimeout', 'clock', 'scheduler'];
+
+function duration(value: unknown, name: string, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
+    throw new TypeError(
+      `\`new SessionStore()\` option \`${name}\` must be a finite number of milliseconds ≥ ${min}; got ${
+        typeof value === 'number' ? String(value) : describe(value)
+      }`,
+    );
+  }
+  return value;
+}
+
+/** Validates {@link SessionStoreOptions}; a bad one throws a `TypeError` that names it. */
+export function parseStoreOptions<TUser>(options: unknown): StoreSettings<TUser> {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new TypeError(`\`new SessionStore(options)\` needs an options object; got ${describe(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!KEYS.includes(key)) {
+      throw new TypeError(`\`new SessionStore()\` got an unknown option \`${key}\`; expected one of: ${KEYS.join(', ')}`);
+    }
+  }
+  const o = options as SessionStoreOptions<TUser>;
+  if (o.refresh !== undefined && typeof o.refresh !== 'function') {
+    throw new TypeError(`\`new SessionStore()\` option \`refresh\` must be a function; got ${describe(o.refresh)}`);
+  }
+  if (o.clock !== undefined && o.scheduler !== undefined) {
+    throw new TypeError('`new SessionStore()` takes `clock` or `scheduler`, not both');
+  }
+  if (o.clock !== undefined) assertClock(o.clock);
+  const scheduler = o.scheduler as Partial<SchedulerLike> | undefined | null;
+  if (scheduler !== undefined && (typeof scheduler !== 'object' || scheduler === null || typeof scheduler.schedule !== 'function' || typeof scheduler.now !== 'function')) {
+    throw new TypeError('`new SessionStore()` option `scheduler` must be an RxJS SchedulerLike');
+  }
+  return {
+    refresh: o.refresh,
+    margin: duration(o.refreshMargin, 'refreshMargin', 60_000, 0),
+    timeout: duration(o.refreshTimeout, 'refreshTimeout', 10_000, 1),
+    clock: o.clock ?? (o.scheduler !== undefined ? clockFromScheduler(o.scheduler) : systemClock),
+  };
+}

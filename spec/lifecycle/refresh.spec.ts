@@ -1,0 +1,378 @@
+import axios from 'axios';
+import { bindAxios, isSessionError, SessionStore, type LogoutEvent, type SessionEvent } from '../../lib';
+import { fakeAdapter } from '../support/fake-adapter';
+import { outcome } from '../support/outcome';
+import { httpError, networkError, refresher } from '../support/refresher';
+import { settle, virtualClock } from '../support/virtual-clock';
+
+const HOUR = 3_600_000;
+
+function setup(options: { margin?: number; timeout?: number } = {}) {
+  const clock = virtualClock();
+  const r = refresher();
+  const store = new SessionStore({
+    refresh: r.fn,
+    clock,
+    ...(options.margin !== undefined ? { refreshMargin: options.margin } : {}),
+    ...(options.timeout !== undefined ? { refreshTimeout: options.timeout } : {}),
+  });
+  const logouts: LogoutEvent[] = [];
+  store.logout$.subscribe((e) => logouts.push(e));
+  return { clock, store, calls: r.calls, logouts };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('store.refresh()', () => {
+  it('shares one call of `refresh` among concurrent callers', async () => {
+    const { store, calls } = setup();
+    store.login({ token: 'old', refreshToken: 'r1' });
+    const all = [store.refresh(), store.refresh(), store.refresh()];
+    await settle();
+    expect(calls).toHaveLength(1);
+    calls[0]?.resolve({ token: 'new' });
+    const sessions = await Promise.all(all);
+    expect(sessions.map((s) => s.token)).toEqual(['new', 'new', 'new']);
+    expect(store.session.token).toBe('new');
+  });
+
+  it('starts a new call once the previous one has settled', async () => {
+    const { store, calls } = setup();
+    store.login('t0');
+    const first = store.refresh();
+    calls[0]?.resolve('t1');
+    await first;
+    const second = store.refresh();
+    await settle();
+    expect(calls).toHaveLength(2);
+    calls[1]?.resolve('t2');
+    await expect(second).resolves.toMatchObject({ token: 't2' });
+  });
+
+  it('rejects with NOT_AUTHENTICATED when signed out, and calls nothing', async () => {
+    const { store, calls } = setup();
+    const err = await rejection(store.refresh());
+    expect(isSessionError(err, 'NOT_AUTHENTICATED')).toBe(true);
+    expect(calls).toHaveLength(0);
+  });
+
+  it('rejects with REFRESH_UNAVAILABLE on a store without `refresh`, leaving the session as it was', async () => {
+    const store = new SessionStore({ initial: 'tok' });
+    const err = await rejection(store.refresh());
+    expect(isSessionError(err, 'REFRESH_UNAVAILABLE')).toBe(true);
+    expect(store.session.token).toBe('tok');
+  });
+
+  it('rejects with DISPOSED after dispose()', async () => {
+    const { store } = setup();
+    store.dispose();
+    expect(isSessionError(await rejection(store.refresh()), 'DISPOSED')).toBe(true);
+  });
+
+  it('hands the refresh the current session, an AbortSignal and a skipAuth config', async () => {
+    const { store, calls } = setup();
+    store.login({ token: 'old', refreshToken: 'r1', user: { id: 7 } });
+    void store.refresh();
+    await settle();
+    const call = calls[0];
+    expect(call?.session).toMatchObject({ token: 'old', refreshToken: 'r1', user: { id: 7 } });
+    expect(call?.ctx.signal).toBeInstanceOf(AbortSignal);
+    expect(call?.ctx.signal.aborted).toBe(false);
+    expect(call?.ctx.config).toEqual({ skipAuth: true, signal: call?.ctx.signal });
+    expect(call?.ctx.attempt).toBe(0);
+  });
+
+  it('updates the session within its epoch: requests in flight are not cancelled', async () => {
+    const { store, calls } = setup();
+    const fake = fakeAdapter({ hold: true });
+    const api = axios.create({ adapter: fake.adapter });
+    bindAxios(store, api);
+    store.login('old');
+    const pending = outcome(api.get('/slow'));
+    await settle();
+    expect(store.inFlight).toBe(1);
+    const refreshed = store.refresh();
+    calls[0]?.resolve('new');
+    await refreshed;
+    fake.held[0]?.respond(200);
+    expect(await pending).toMatchObject({ ok: true });
+    expect(api.defaults.headers.common['Authorization']).toBe('Bearer new');
+  });
+
+  it('keeps the refresh token and user the refresh did not return, and takes the new expiry', async () => {
+    const { store, calls, clock } = setup();
+    store.login({ token: 'old', refreshToken: 'r1', user: { id: 7 }, expiresAt: clock.now() + HOUR });
+    const refreshed = store.refresh();
+    await settle();
+    calls[0]?.resolve({ token: 'new', expiresAt: clock.now() + 2 * HOUR });
+    expect(await refreshed).toEqual({
+      status: 'authenticated',
+      token: 'new',
+      refreshToken: 'r1',
+      user: { id: 7 },
+      expiresAt: clock.now() + 2 * HOUR,
+    });
+  });
+
+  it('a new token returned without an expiry does not inherit the old one', async () => {
+    const { store, calls, clock } = setup();
+    store.login({ token: 'old', expiresAt: clock.now() + HOUR });
+    const refreshed = store.refresh();
+    await settle();
+    calls[0]?.resolve('opaque-new');
+    expect((await refreshed).expiresAt).toBeUndefined();
+  });
+});
+
+describe('failure policy', () => {
+  it('an HTTP error (400 invalid_grant) ends the session at once with refresh-failed', async () => {
+    const { store, calls, logouts } = setup();
+    store.login('old');
+    const refreshed = store.refresh();
+    await settle();
+    calls[0]?.reject(httpError(400, { error: 'invalid_grant' }));
+    const err = await rejection(refreshed);
+    expect(isSessionError(err, 'REFRESH_FAILED')).toBe(true);
+    expect((err as Error).message).toContain('HTTP 400 invalid_grant');
+    expect(calls).toHaveLength(1);
+    expect(store.session.status).toBe('anonymous');
+    expect(logouts.map((e) => e.reason)).toEqual(['refresh-failed']);
+  });
+
+  it('a 401 from the refresh endpoint is not retried either', async () => {
+    const { store, calls, clock, logouts } = setup();
+    store.login('old');
+    const refreshed = store.refresh();
+    await settle();
+    calls[0]?.reject(httpError(401));
+    await rejection(refreshed);
+    await clock.advance(60_000);
+    expect(calls).toHaveLength(1);
+    expect(logouts.map((e) => e.reason)).toEqual(['refresh-failed']);
+  });
+
+  it('a non-network error (a bug in the refresh call) ends the session at once', async () => {
+    const { store, calls, logouts } = setup();
+    store.login('old');
+    const refreshed = store.refresh();
+    await settle();
+    calls[0]?.reject(new RangeError('bad'));
+    expect(isSessionError(await rejection(refreshed), 'REFRESH_FAILED')).toBe(true);
+    expect(logouts.map((e) => e.reason)).toEqual(['refresh-failed']);
+  });
+
+  it('a refresh function that throws synchronously fails like one that rejects', async () => {
+    const clock = virtualClock();
+    const store = new SessionStore({
+      clock,
+      refresh: () => {
+        throw new Error('sync');
+      },
+    });
+    store.login('old');
+    expect(isSessionError(await rejection(store.refresh()), 'REFRESH_FAILED')).toBe(true);
+    expect(store.session.status).toBe('anonymous');
+  });
+
+  it('retries a network error with growing backoff while the token has life, then succeeds', async () => {
+    const { store, calls, clock } = setup({ margin: 60_000 });
+    const events: SessionEvent[] = [];
+    store.events$.subscribe((e) => events.push(e));
+    store.login({ token: 'old', expiresAt: clock.now() + 5 * 60_000 });
+    await clock.advance(4 * 60_000);
+    expect(calls).toHaveLength(1);
+    calls[0]?.reject(networkError());
+    await settle();
+    await clock.advance(999);
+    expect(calls).toHaveLength(1);
+    await clock.advance(1);
+    expect(calls).toHaveLength(2);
+    expect(calls[1]?.ctx.attempt).toBe(1);
+    calls[1]?.reject(networkError('ECONNRESET'));
+    await clock.advance(2_000);
+    expect(calls).toHaveLength(3);
+    calls[2]?.resolve('new');
+    await settle();
+    expect(store.session).toMatchObject({ status: 'authenticated', token: 'new' });
+    const errors = events.filter((e) => e.type === 'refresh-error');
+    expect(errors.map((e) => (e.type === 'refresh-error' ? e.retryIn : null))).toEqual([1_000, 2_000]);
+  });
+
+  it('ends the session with refresh-failed when network errors outlast the token', async () => {
+    const { store, calls, clock, logouts } = setup({ margin: 5_000 });
+    store.login({ token: 'old', expiresAt: clock.now() + 60_000 });
+    await clock.advance(55_000); // the proactive refresh starts 5 s before expiry
+    calls[0]?.reject(networkError());
+    await clock.advance(1_000); // retried at 56 s
+    calls[1]?.reject(networkError());
+    await clock.advance(2_000); // retried at 58 s
+    expect(store.session.status).toBe('authenticated');
+    calls[2]?.reject(networkError()); // a retry in 4 s would start after expiry: final
+    await settle();
+    expect(store.session.status).toBe('anonymous');
+    expect(logouts.map((e) => e.reason)).toEqual(['refresh-failed']);
+    await clock.advance(60_000);
+    expect(calls).toHaveLength(3);
+  });
+
+  it('a refresh slower than refreshTimeout has failed: its signal aborts and the session ends', async () => {
+    const { store, calls, clock, logouts } = setup({ timeout: 3_000 });
+    store.login('old');
+    const refreshed = store.refresh();
+    await clock.advance(2_999);
+    expect(store.session.status).toBe('authenticated');
+    await clock.advance(1);
+    const err = await rejection(refreshed);
+    expect(isSessionError(err, 'REFRESH_FAILED')).toBe(true);
+    expect((err as Error).message).toContain('refreshTimeout');
+    expect(calls[0]?.ctx.signal.aborted).toBe(true);
+    expect(logouts.map((e) => e.reason)).toEqual(['refresh-failed']);
+    calls[0]?.resolve('too-late');
+    await settle();
+    expect(store.session.status).toBe('anonymous');
+  });
+
+  it('credentials that are not usable (empty token, already expired) fail the refresh', async () => {
+    const { store, calls, clock } = setup();
+    store.login('old');
+    const a = store.refresh();
+    await settle();
+    calls[0]?.resolve('');
+    expect(isSessionError(await rejection(a), 'REFRESH_FAILED')).toBe(true);
+    store.login('again');
+    const b = store.refresh();
+    await settle();
+    calls[1]?.resolve({ token: 'stale', expiresAt: clock.now() - 1 });
+    expect(isSessionError(await rejection(b), 'REFRESH_FAILED')).toBe(true);
+    expect(store.session.status).toBe('anonymous');
+  });
+});
+
+describe('epoch fencing', () => {
+  it('logout during a refresh aborts ctx.signal and discards the result: no resurrection', async () => {
+    const { store, calls } = setup();
+    const sessions: (string | null)[] = [];
+    store.session$.subscribe((s) => sessions.push(s.token));
+    store.login('old');
+    const refreshed = store.refresh();
+    await settle();
+    store.logout();
+    expect(calls[0]?.ctx.signal.aborted).toBe(true);
+    expect(isSessionError(calls[0]?.ctx.signal.reason, 'SESSION_ENDED')).toBe(true);
+    calls[0]?.resolve('resurrected');
+    const err = await rejection(refreshed);
+    expect(isSessionError(err, 'SESSION_ENDED')).toBe(true);
+    expect(store.session.status).toBe('anonymous');
+    expect(sessions).toEqual([null, 'old', null]);
+  });
+
+  it('a refresh of a replaced session cannot overwrite the new login', async () => {
+    const { store, calls } = setup();
+    store.login('user-a');
+    const refreshed = store.refresh();
+    await settle();
+    store.login('user-b');
+    calls[0]?.resolve('user-a-refreshed');
+    await rejection(refreshed);
+    expect(store.session.token).toBe('user-b');
+    // The new session gets its own refresh.
+    const next = store.refresh();
+    await settle();
+    expect(calls).toHaveLength(2);
+    expect(calls[1]?.session.token).toBe('user-b');
+    calls[1]?.resolve('user-b-refreshed');
+    await expect(next).resolves.toMatchObject({ token: 'user-b-refreshed' });
+  });
+
+  it('dispose() aborts a running refresh and clears every timer', async () => {
+    const { store, calls, clock } = setup();
+    store.login({ token: 'old', expiresAt: clock.now() + HOUR });
+    const refreshed = store.refresh();
+    await settle();
+    store.dispose();
+    expect(calls[0]?.ctx.signal.aborted).toBe(true);
+    expect(isSessionError(await rejection(refreshed), 'SESSION_ENDED')).toBe(true);
+    expect(clock.pending()).toBe(0);
+  });
+});
+
+describe('refreshing$ and events$', () => {
+  it('refreshing$ is true while a refresh runs, and emits only changes', async () => {
+    const { store, calls } = setup();
+    const seen: boolean[] = [];
+    store.refreshing$.subscribe((r) => seen.push(r));
+    store.login('old');
+    const a = store.refresh();
+    void store.refresh();
+    await settle();
+    calls[0]?.resolve('new');
+    await a;
+    const b = store.refresh();
+    await settle();
+    store.logout();
+    await rejection(b);
+    expect(seen).toEqual([false, true, false, true, false]);
+  });
+
+  it('the refreshed session reaches session$ before refreshing$ turns false', async () => {
+    const { store, calls } = setup();
+    const order: string[] = [];
+    store.login('old');
+    store.session$.subscribe((s) => order.push(`session:${String(s.token)}`));
+    store.refreshing$.subscribe((r) => order.push(`refreshing:${String(r)}`));
+    const done = store.refresh();
+    await settle();
+    calls[0]?.resolve('new');
+    await done;
+    expect(order).toEqual(['session:old', 'refreshing:false', 'refreshing:true', 'session:new', 'refreshing:false']);
+  });
+
+  it('events$ reports login, update, refresh, refresh-error and logout with timestamps', async () => {
+    const { store, calls, clock } = setup();
+    const events: SessionEvent[] = [];
+    store.events$.subscribe((e) => events.push(e));
+    const t0 = clock.now();
+    store.login({ token: 'tok-1', expiresAt: t0 + HOUR });
+    store.update({ user: { id: 1 } });
+    const ok = store.refresh();
+    await settle();
+    calls[0]?.resolve({ token: 'tok-2', expiresAt: t0 + 2 * HOUR });
+    await ok;
+    const bad = store.refresh();
+    await settle();
+    calls[1]?.reject(httpError(400, { error: 'invalid_grant' }));
+    await rejection(bad);
+    expect(events.map((e) => e.type)).toEqual(['login', 'update', 'refresh', 'refresh-error', 'logout']);
+    expect(events.every((e) => e.at === t0)).toBe(true);
+    expect(events[0]).toEqual({ type: 'login', at: t0, expiresAt: t0 + HOUR });
+    expect(events[2]).toEqual({ type: 'refresh', at: t0, expiresAt: t0 + 2 * HOUR });
+    expect(events[3]).toMatchObject({ type: 'refresh-error', retryIn: undefined });
+    expect(events[4]).toEqual({ type: 'logout', at: t0, reason: 'refresh-failed' });
+  });
+
+  it('no event or refresh error carries a token, even when the failure quotes one', async () => {
+    const { store, calls } = setup();
+    const events: SessionEvent[] = [];
+    store.events$.subscribe((e) => events.push(e));
+    store.login({ token: 'ACCESS-SECRET', refreshToken: 'REFRESH-SECRET' });
+    const done = store.refresh();
+    await settle();
+    calls[0]?.reject(new Error('refresh token REFRESH-SECRET was revoked (access ACCESS-SECRET)'));
+    const err = (await rejection(done)) as Error;
+    const text = [
+      JSON.stringify(events),
+      ...events.map((e) => (e.type === 'refresh-error' ? `${e.error.message} ${e.error.stack ?? ''}` : '')),
+      err.message,
+      String(err.stack),
+      JSON.stringify(err),
+    ].join('\n');
+    expect(text).not.toContain('SECRET');
+  });
+});
