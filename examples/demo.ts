@@ -3,23 +3,28 @@
  *
  * Starts a tiny API (and a "third-party" server) on 127.0.0.1, then walks through the
  * library at work: anonymous requests, login, two bound axios clients, the origin check,
- * a logout that cancels every in-flight request, and dispose. It doubles as a smoke
+ * a short-lived token refreshed before it expires, a burst of requests on a token the
+ * server no longer accepts (one refresh for all), a logout that cancels every in-flight
+ * request, and dispose. It doubles as a smoke
  * check: it exits 1 with a message if anything does not behave as described.
  */
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import axios, { type AxiosInstance } from 'axios';
-import { SessionStore, bindAxios, getSessionEnd } from '../lib/index';
+import { SessionStore, bindAxios, getSessionEnd, type Credentials, type SessionEvent } from '../lib/index';
 
 interface User {
   name: string;
 }
 
 // ---- Output: every line goes through say(), which refuses to print an issued token ----
-const issued = new Map<string, User>(); // token -> user, filled by the API's /login
+const issued = new Map<string, { user: User; expiresAt: number }>(); // access token -> who, until when
+const refreshTokens = new Map<string, User>(); // refresh token -> user (rotated on every use)
 function say(line: string): void {
-  for (const token of issued.keys()) check(!line.includes(token), 'a token value reached the output');
+  for (const token of [...issued.keys(), ...refreshTokens.keys()]) {
+    check(!line.includes(token), 'a token value reached the output');
+  }
   console.log(line);
 }
 function check(ok: boolean, expectation: string): asserts ok {
@@ -35,16 +40,44 @@ function send(res: http.ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 }
 
+let tokenLifetime = 600_000; // how long the access tokens the API issues live, in ms
+let refreshCalls = 0;
+
+/** Issues an access token (living `tokenLifetime` ms) and a new refresh token. */
+function issue(user: User): { token: string; refreshToken: string; expiresAt: number; user: User } {
+  const token = randomBytes(16).toString('hex');
+  const refreshToken = randomBytes(16).toString('hex');
+  const expiresAt = Date.now() + tokenLifetime;
+  issued.set(token, { user, expiresAt });
+  refreshTokens.set(refreshToken, user);
+  return { token, refreshToken, expiresAt, user };
+}
+
+function body(req: http.IncomingMessage): Promise<Record<string, unknown>> {
+  return new Promise((resolve) => {
+    let text = '';
+    req.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    req.on('end', () => resolve(text === '' ? {} : (JSON.parse(text) as Record<string, unknown>)));
+  });
+}
+
 const api = http.createServer((req, res) => {
   const auth = req.headers.authorization;
-  if (req.method === 'POST' && req.url === '/login') {
-    const token = randomBytes(16).toString('hex');
-    issued.set(token, { name: 'Ada' });
-    return send(res, 200, { token, user: { name: 'Ada' } });
+  if (req.method === 'POST' && req.url === '/login') return send(res, 200, issue({ name: 'Ada' }));
+  if (req.method === 'POST' && req.url === '/refresh') {
+    refreshCalls++;
+    void body(req).then(({ refreshToken }) => {
+      const user = typeof refreshToken === 'string' ? refreshTokens.get(refreshToken) : undefined;
+      if (user === undefined) return send(res, 400, { error: 'invalid_grant' });
+      refreshTokens.delete(refreshToken as string); // rotation: each refresh token works once
+      setTimeout(() => send(res, 200, issue(user)), 50);
+    });
+    return;
   }
   if (req.url === '/me') {
-    const user = auth?.startsWith('Bearer ') ? issued.get(auth.slice('Bearer '.length)) : undefined;
-    return user ? send(res, 200, user) : send(res, 401, { error: 'unauthorized' });
+    const entry = auth?.startsWith('Bearer ') ? issued.get(auth.slice('Bearer '.length)) : undefined;
+    const valid = entry !== undefined && entry.expiresAt > Date.now();
+    return valid ? send(res, 200, entry.user) : send(res, 401, { error: 'invalid_token' });
   }
   if (req.url === '/public') return send(res, 200, { authorization: auth !== undefined });
   if (req.url === '/slow') {
@@ -86,10 +119,17 @@ async function main(): Promise<void> {
   const thirdPartyURL = await listen(thirdParty);
   say(`API on ${apiURL}, third-party origin on ${thirdPartyURL}\n`);
 
-  // One store for the app; any number of axios instances follow it.
-  const store = new SessionStore<User>();
   // No keep-alive, so that no socket outlives the demo.
   const client = (): AxiosInstance => axios.create({ baseURL: apiURL, httpAgent: new http.Agent({ keepAlive: false }) });
+  // The refresh call goes through an unbound client with `ctx.config` ({ skipAuth, signal }).
+  const auth = client();
+  // One store for the app; any number of axios instances follow it.
+  const store = new SessionStore<User>({
+    refresh: async (session, { config }) => {
+      const res = await auth.post<Credentials<User>>('/refresh', { refreshToken: session.refreshToken }, config);
+      return res.data;
+    },
+  });
   const profile = client();
   const admin = client();
   bindAxios(store, profile);
@@ -107,8 +147,8 @@ async function main(): Promise<void> {
   check(!anon.data.authorization, 'no token is sent while anonymous');
 
   say('2. Log in: POST /login with skipAuth, then store.login({ token, user })');
-  const { data } = await profile.post<{ token: string; user: User }>('/login', {}, { skipAuth: true });
-  store.login({ token: data.token, user: data.user });
+  const { data } = await profile.post<Credentials<User>>('/login', {}, { skipAuth: true });
+  store.login(data);
   check(store.session.status === 'authenticated', 'login() signs in');
 
   say('3. GET /me from two bound clients');
@@ -126,7 +166,35 @@ async function main(): Promise<void> {
   say(`   third party saw an Authorization header: ${foreign.data.authorization} (token refused for this origin)`);
   check(!foreign.data.authorization, 'the token never reaches another origin');
 
-  say('5. Three /slow requests in flight, then store.logout()');
+  const events: SessionEvent[] = [];
+  store.events$.subscribe((e) => {
+    events.push(e);
+    if (e.type === 'refresh' || e.type === 'refresh-error') {
+      say(`     events$: ${e.type}${e.type === 'refresh' && e.expiresAt ? `, new token lives ${e.expiresAt - e.at} ms` : ''}`);
+    }
+  });
+
+  say('5. A short-lived token: the API now issues tokens that live 2 s');
+  tokenLifetime = 2_000;
+  const loggedInAt = Date.now();
+  store.login((await profile.post<Credentials<User>>('/login', {}, { skipAuth: true })).data);
+  say(`   logged in; expiresAt is ${(store.session.expiresAt ?? 0) - loggedInAt} ms away, shorter than refreshMargin (60 s)`);
+  tokenLifetime = 600_000; // the refreshed token lives 10 minutes
+  await waitFor(() => events.some((e) => e.type === 'refresh'), 3_000, 'a proactive refresh before expiry');
+  const refreshedAfter = Date.now() - loggedInAt;
+  say(`   refreshed proactively ${refreshedAfter} ms after login, halfway through the token's life`);
+  check(refreshedAfter < 2_000, 'the refresh happens before the token expires');
+  check((await admin.get<User>('/me')).data.name === 'Ada', '/me works with the refreshed token');
+
+  say('6. The server stops accepting the current token; 20 parallel requests on two clients');
+  for (const entry of issued.values()) entry.expiresAt = 0; // revoked server-side: every request gets a 401
+  const before = refreshCalls;
+  const burst = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? profile : admin).get<User>('/me')));
+  say(`   ${burst.filter((r) => r.data.name === 'Ada').length}/20 succeeded after ${refreshCalls - before} refresh call`);
+  check(refreshCalls - before === 1, 'the 401 burst shares one refresh');
+  check(burst.every((r) => r.data.name === 'Ada'), 'every request of the burst is retried with the new token');
+
+  say('7. Three /slow requests in flight, then store.logout()');
   const slow = [profile.get('/slow'), profile.get('/slow'), admin.get('/slow')];
   await waitFor(() => slowArrived === 3, 2000, 'the server receives the 3 /slow requests');
   say(`   store.inFlight = ${store.inFlight}; calling store.logout()`);
@@ -148,7 +216,7 @@ async function main(): Promise<void> {
   await waitFor(() => slowDropped === 3, 2000, 'the server sees the 3 sockets dropped');
   say(`   server confirms ${slowDropped} dropped sockets`);
 
-  say('6. Requests after logout');
+  say('8. Requests after logout');
   const after = await profile.get<{ authorization: boolean }>('/public');
   say(`   /public: server saw an Authorization header: ${after.data.authorization}`);
   check(!after.data.authorization, 'no token is sent after logout');
@@ -156,7 +224,7 @@ async function main(): Promise<void> {
   say(`   /me: ${me.status}`);
   check(me.status === 401, '/me is refused after logout');
 
-  say('7. store.dispose() and close the servers');
+  say('9. store.dispose() and close the servers');
   store.dispose();
   check(!('Authorization' in profile.defaults.headers.common), 'dispose() leaves no header in the defaults');
 }
