@@ -75,11 +75,14 @@ export interface StoreSettings<TUser> {
 
 const KEYS = ['initial', 'refresh', 'refreshMargin', 'refreshTimeout', 'clock', 'scheduler'];
 
-function duration(value: unknown, name: string, fallback: number, min: number): number {
+// The longest delay `setTimeout` takes: a longer one fires at once (Node warns, browsers too).
+const MAX_DELAY = 2 ** 31 - 1;
+
+function duration(value: unknown, name: string, fallback: number, min: number, max = Infinity): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
     throw new TypeError(
-      `\`new SessionStore()\` option \`${name}\` must be a finite number of milliseconds ≥ ${min}; got ${
+      `\`new SessionStore()\` option \`${name}\` must be a finite number of milliseconds ${max === Infinity ? `≥ ${min}` : `from ${min} to ${max}`}; got ${
         typeof value === 'number' ? String(value) : describe(value)
       }`,
     );
@@ -112,7 +115,7 @@ export function parseStoreOptions<TUser>(options: unknown): StoreSettings<TUser>
   return {
     refresh: o.refresh,
     margin: duration(o.refreshMargin, 'refreshMargin', 60_000, 0),
-    timeout: duration(o.refreshTimeout, 'refreshTimeout', 10_000, 1),
+    timeout: duration(o.refreshTimeout, 'refreshTimeout', 10_000, 1, MAX_DELAY),
     clock: o.clock ?? (o.scheduler !== undefined ? clockFromScheduler(o.scheduler) : systemClock),
   };
 }

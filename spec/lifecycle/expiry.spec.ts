@@ -242,6 +242,7 @@ describe('options', () => {
     [{ refreshMargin: Number.NaN }, /`refreshMargin`/],
     [{ refreshTimeout: 0 }, /`refreshTimeout` must be a finite number/],
     [{ refreshTimeout: '10s' }, /`refreshTimeout`/],
+    [{ refreshTimeout: 2 ** 31 }, /`refreshTimeout` must be a finite number of milliseconds from 1 to 2147483647/],
     [{ clock: { now: (): number => 0 } }, /`clock` must have/],
     [{ scheduler: {} }, /`scheduler` must be an RxJS SchedulerLike/],
     [{ clock: virtualClock(), scheduler: new VirtualTimeScheduler() }, /`clock` or `scheduler`, not both/],
