@@ -7,6 +7,7 @@ module.exports = {
   // The headless-Chromium specs run under jest.browser.config.js, after these.
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/spec/browser/'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
-  detectOpenHandles: false,
+  // Reports any handle (socket, timer) a spec leaves open; the lifecycle specs rely on it.
+  detectOpenHandles: true,
   testTimeout: 20000,
 };
