@@ -25,6 +25,10 @@ export type SessionEvent =
       readonly error: SessionError;
       /** Milliseconds until the next attempt, or `undefined` if none will be made. */
       readonly retryIn: number | undefined;
+      /** The HTTP status the refresh call got, if a response came back (400 for `invalid_grant`, say). */
+      readonly status: number | undefined;
+      /** Whether it failed on the network, with no response (the failures that are retried). */
+      readonly network: boolean;
     }
   | { readonly type: 'logout'; readonly at: number; readonly reason: LogoutReason };
 

@@ -181,7 +181,8 @@ export class Lifecycle<TUser> {
         const alive = session.expiresAt !== undefined && this.#rejected !== session.token;
         return alive ? (session.expiresAt as number) : startedAt + timeout;
       },
-      failed: (error, retryIn) => this.#host.event({ type: 'refresh-error', at: clock.now(), error, retryIn }),
+      failed: (error, retryIn, { status, network }) =>
+        this.#host.event({ type: 'refresh-error', at: clock.now(), error, retryIn, status, network }),
     });
     const session = run.result.then(
       (result) => this.#succeeded(flight, result),
@@ -211,7 +212,7 @@ export class Lifecycle<TUser> {
         err instanceof SessionError && err.code === 'REFRESH_FAILED'
           ? err
           : new SessionError('REFRESH_FAILED', `The refresh call returned no usable credentials: ${(err as Error).message}`);
-      this.#host.event({ type: 'refresh-error', at: this.now(), error, retryIn: undefined });
+      this.#host.event({ type: 'refresh-error', at: this.now(), error, retryIn: undefined, status: undefined, network: false });
       return this.#failed(flight, error);
     }
     this.#flight = undefined;

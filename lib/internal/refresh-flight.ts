@@ -11,7 +11,15 @@ export interface FlightPlan {
   /** No retry starts after this time: the token's life, as far as the store knows it. */
   retryUntil(): number;
   /** An attempt failed; `retryIn` is `undefined` when the failure is final. */
-  failed(error: SessionError, retryIn: number | undefined): void;
+  failed(error: SessionError, retryIn: number | undefined, cause: FailureCause): void;
+}
+
+/** What an attempt's failure was, told without its message (which may quote a token). */
+export interface FailureCause {
+  /** The HTTP status of the refresh response, if one came back. */
+  readonly status: number | undefined;
+  /** Whether it failed on the network (no response): such failures are retried. */
+  readonly network: boolean;
 }
 
 /** The first retry waits this long; each next one twice as long, up to {@link MAX_BACKOFF}. */
@@ -103,10 +111,17 @@ export class RefreshFlight {
 
   #failed(attempt: number, cause: unknown): void {
     const { clock } = this.#plan;
-    const delay = Math.min(FIRST_BACKOFF * 2 ** attempt, MAX_BACKOFF);
-    const retry = isNetworkError(cause) && clock.now() + delay < this.#plan.retryUntil();
+    const network = isNetworkError(cause);
+    // The last retry is brought forward to fit in the token's life rather than dropped:
+    // giving up while the token still works would be a random logout.
+    const delay = Math.min(FIRST_BACKOFF * 2 ** attempt, MAX_BACKOFF, this.#plan.retryUntil() - clock.now());
+    const retry = network && delay > 0;
     const error = isSessionError(cause, 'REFRESH_FAILED') ? cause : refreshFailure(cause, retry ? delay : undefined);
-    this.#plan.failed(error, retry ? delay : undefined);
+    const status = (cause as { response?: { status?: unknown } } | null)?.response?.status;
+    this.#plan.failed(error, retry ? delay : undefined, {
+      status: typeof status === 'number' ? status : undefined,
+      network,
+    });
     if (this.#done) return; // `failed` may have ended the session, and this flight with it
     if (retry) {
       this.#timer = clock.setTimeout(() => this.#attempt(attempt + 1), delay);

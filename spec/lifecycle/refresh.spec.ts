@@ -205,21 +205,35 @@ describe('failure policy', () => {
     expect(errors.map((e) => (e.type === 'refresh-error' ? e.retryIn : null))).toEqual([1_000, 2_000]);
   });
 
-  it('ends the session with refresh-failed when network errors outlast the token', async () => {
+  it('ends the session with refresh-failed when network errors outlast the token, not before it expires', async () => {
     const { store, calls, clock, logouts } = setup({ margin: 5_000 });
+    const events: SessionEvent[] = [];
+    store.events$.subscribe((e) => events.push(e));
     store.login({ token: 'old', expiresAt: clock.now() + 60_000 });
     await clock.advance(55_000); // the proactive refresh starts 5 s before expiry
     calls[0]?.reject(networkError());
     await clock.advance(1_000); // retried at 56 s
     calls[1]?.reject(networkError());
     await clock.advance(2_000); // retried at 58 s
+    calls[2]?.reject(networkError()); // 4 s would pass expiry: the last retry comes at expiry instead
+    await clock.advance(1_999);
+    expect(calls).toHaveLength(3);
     expect(store.session.status).toBe('authenticated');
-    calls[2]?.reject(networkError()); // a retry in 4 s would start after expiry: final
+    await clock.advance(1);
+    expect(calls).toHaveLength(4);
+    calls[3]?.reject(networkError()); // the token has no life left: final
     await settle();
     expect(store.session.status).toBe('anonymous');
     expect(logouts.map((e) => e.reason)).toEqual(['refresh-failed']);
+    const errors = events.flatMap((e) => (e.type === 'refresh-error' ? [[e.retryIn, e.network, e.status]] : []));
+    expect(errors).toEqual([
+      [1_000, true, undefined],
+      [2_000, true, undefined],
+      [2_000, true, undefined],
+      [undefined, true, undefined],
+    ]);
     await clock.advance(60_000);
-    expect(calls).toHaveLength(3);
+    expect(calls).toHaveLength(4);
   });
 
   it('a refresh slower than refreshTimeout has failed: its signal aborts and the session ends', async () => {
@@ -353,7 +367,7 @@ describe('refreshing$ and events$', () => {
     expect(events.every((e) => e.at === t0)).toBe(true);
     expect(events[0]).toEqual({ type: 'login', at: t0, expiresAt: t0 + HOUR });
     expect(events[2]).toEqual({ type: 'refresh', at: t0, expiresAt: t0 + 2 * HOUR });
-    expect(events[3]).toMatchObject({ type: 'refresh-error', retryIn: undefined });
+    expect(events[3]).toMatchObject({ type: 'refresh-error', retryIn: undefined, status: 400, network: false });
     expect(events[4]).toEqual({ type: 'logout', at: t0, reason: 'refresh-failed' });
   });
 
