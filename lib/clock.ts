@@ -45,7 +45,7 @@ export function clockFromScheduler(scheduler: SchedulerLike): Clock {
   return {
     now: () => scheduler.now(),
     setTimeout: (fn, ms) => scheduler.schedule(fn, ms),
-    clearTimeout: (handle) => (handle as { unsubscribe(): void }).unsubscribe(),
+    clearTimeout: (handle) => (handle as { unsubscribe?: () => void } | undefined)?.unsubscribe?.(),
   };
 }
 

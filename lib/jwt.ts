@@ -8,13 +8,14 @@
 export function jwtExpiry(token: string): number | undefined {
   const parts = token.split('.');
   if (parts.length !== 3) return undefined;
-  const payload = parts[1] as string;
-  if (payload.length === 0 || /[^A-Za-z0-9_-]/.test(payload)) return undefined;
+  // base64url as RFC 7519 says, but also padded or plain base64 as some servers send.
+  const payload = (parts[1] as string).replace(/=+$/, '');
+  if (payload.length === 0 || /[^A-Za-z0-9_\-+/]/.test(payload)) return undefined;
   try {
     const base64 = payload.replace(/-/g, '+').replace(/_/g, '/');
     const claims = JSON.parse(atob(base64 + '='.repeat((4 - (base64.length % 4)) % 4))) as unknown;
     const exp = typeof claims === 'object' && claims !== null ? (claims as { exp?: unknown }).exp : undefined;
-    return typeof exp === 'number' && Number.isFinite(exp) && exp >= 0 ? exp * 1000 : undefined;
+    return typeof exp === 'number' && exp >= 0 && Number.isFinite(exp * 1000) ? exp * 1000 : undefined;
   } catch {
     return undefined;
   }

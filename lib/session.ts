@@ -202,8 +202,8 @@ export function sessionFromUpdate<TUser>(
   const fields = readFields(changes, api);
   const merged: Credentials<TUser> = { ...current, ...(fields as Partial<Credentials<TUser>>) };
   // A new token without an `expiresAt` brings its own JWT expiry, if it has one.
-  if (fields.token !== undefined && fields.token !== current.token && !('expiresAt' in fields)) {
-    merged.expiresAt = jwtExpiry(fields.token) ?? current.expiresAt;
+  if (fields.token !== undefined && fields.token !== current.token && fields.expiresAt === undefined) {
+    merged.expiresAt = jwtExpiry(fields.token) ?? ('expiresAt' in fields ? undefined : current.expiresAt);
   }
   const same =
     merged.token === current.token &&

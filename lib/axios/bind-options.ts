@@ -40,7 +40,7 @@ export interface BindSettings {
 const KEYS = ['header', 'scheme', 'allowedOrigins', 'shouldRefresh'];
 
 /** The default `shouldRefresh`: a 401. */
-const isUnauthorized = (error: AxiosError): boolean => error.response?.status === 401;
+export const isUnauthorized = (error: AxiosError): boolean => error.response?.status === 401;
 // RFC 9110 `token`: what a header name, and an auth scheme, may be made of.
 const HTTP_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 

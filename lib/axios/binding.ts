@@ -1,5 +1,4 @@
 import axios, {
-  CanceledError,
   getAdapter,
   type AxiosAdapter,
   type AxiosError,
@@ -8,9 +7,10 @@ import axios, {
   type AxiosRequestTransformer,
   type InternalAxiosRequestConfig,
 } from 'axios';
-import { RequestSignal, type AbortScope } from '../internal/abort-scope';
+import type { AbortScope } from '../internal/abort-scope';
 import type { StoreLink, StoreState } from '../internal/store-link';
-import type { BindSettings } from './bind-options';
+import { isUnauthorized, type BindSettings } from './bind-options';
+import { asCallerSees, replayable, waitThen } from './recovery';
 import { headerOf, removeHeader } from './headers';
 import { checkDelivery, checkFailure, sessionCancel } from './delivery';
 import { sendTied, untie } from './send-tied';
@@ -153,7 +153,7 @@ export class AxiosBinding {
       synchronous: true,
       runWhen: (c) => this.#noteEpoch(c),
     });
-    this.#responseId = interceptors.response.use(checkDelivery, (error: unknown) => this.#onFailure(error));
+    this.#responseId = interceptors.response.use(checkDelivery, checkFailure);
     // In the defaults too, so that requests' merged copies already start with the gate.
     defaults.transformRequest = [this.#gate, ...ungated(defaults.transformRequest)] as AxiosRequestTransformer[];
     const adapter = defaults.adapter;
@@ -375,78 +375,58 @@ export class AxiosBinding {
     }
     const scope = this.#judge(config);
     if (scope === null) return real(config);
-    if (this.#value !== null && config.headers[this.#header] === this.#value) {
-      // A token known not to work (expired, answered with a 401) or being refreshed is
-      // not sent: the request waits for the refresh, then is judged again.
-      const wait = this.#link.hold(config.signal);
-      if (wait !== undefined) return this.#held(config, original, wait);
-      // Found expired just now, with no refresh to renew it: the session ended; judge again.
-      if (this.#link.state().scope !== scope) return this.#dispatch(config, original);
-    }
-    return sendTied(config, scope, real, this.#header);
-  }
-
-  /** Waits for the refresh, then dispatches again; the caller's own signal still cancels it meanwhile. */
-  #held(config: Tagged, original: Original, wait: Promise<void>): AxiosPromise {
-    const signal = config.signal;
-    return new Promise((resolve, reject) => {
-      const onAbort = (): void => reject(new CanceledError(undefined, config));
-      if (signal?.aborted === true) {
-        onAbort();
-        return;
-      }
-      signal?.addEventListener?.('abort', onAbort);
-      void wait.then(() => {
-        signal?.removeEventListener?.('abort', onAbort);
-        if (signal?.aborted !== true) resolve(this.#dispatch(config, original));
-      });
-    });
+    const sent = this.#value;
+    if (sent === null || headerOf(config.headers, this.#header) !== sent) return sendTied(config, scope, real, this.#header);
+    // It carries the token: it belongs to this epoch even if it was issued while signed out.
+    config.rxSessionEpoch = scope;
+    // A token known not to work (expired, answered with a 401) or being refreshed is not
+    // sent: the request waits for the refresh, then is judged again.
+    const wait = this.#link.hold(config.signal);
+    if (wait !== undefined) return waitThen(config, wait, () => this.#dispatch(config, original));
+    // Found expired just now, with no refresh to renew it: the session ended; judge again.
+    if (this.#link.state().scope !== scope) return this.#dispatch(config, original);
+    const recover = config.rxSessionRetried === true || !this.#link.canRefresh() ? undefined : this.#recovery(config, original, sent);
+    return sendTied(config, scope, real, this.#header, recover);
   }
 
   /**
-   * The response interceptor's failure side. A 401 (see `shouldRefresh`) on a request
-   * that carried the session's token is retried once: at once if the token was rotated
-   * since it was sent, else after the store's shared refresh. Everything else (and every
-   * failure of an ended session) goes through `checkFailure`.
+   * What to do when a request that carried the token fails: on a 401 (see
+   * `shouldRefresh`), send it once more, here at the adapter, so that interceptors and
+   * transforms run once: at once if the token was rotated since it was sent, else after
+   * the store's shared refresh. The retry is never retried; anything else goes on as it is.
    */
-  #onFailure(error: unknown): Promise<unknown> {
-    const config = (error as { config?: Tagged } | null)?.config;
-    if (
-      config === undefined ||
-      config.rxSessionBinding !== this ||
-      config.skipAuth === true ||
-      config.rxSessionRetried === true ||
-      !this.#active ||
-      !this.#link.canRefresh() ||
-      axios.isCancel(error)
-    ) {
-      return checkFailure(error);
-    }
-    const sent = headerOf(config.headers, this.#header);
-    const issuedIn = config.rxSessionEpoch;
-    if (typeof sent !== 'string' || config.rxSessionStamp?.is(sent) !== true || issuedIn == null) return checkFailure(error);
-    if (issuedIn.endedWith !== undefined || !this.#asksRefresh(error as AxiosError)) return checkFailure(error);
-    const retry = (): Promise<unknown> => {
+  #recovery(config: Tagged, original: Original, sent: string): (error: unknown) => AxiosPromise {
+    return (error) => {
+      if (axios.isCancel(error) || !this.#active || !this.#asksRefresh(error as AxiosError, config)) {
+        return Promise.reject(error);
+      }
+      untie(config); // the caller's own signal again, to wait on and to tell the refresh's own request
+      const retry = (): AxiosPromise => {
+        config.rxSessionRetried = true;
+        return this.#dispatch(config, original); // judged again: cancelled if its session ended
+      };
       this.#refresh();
-      // The session it was issued in has ended meanwhile: a cancel, not a retry into another.
-      if (this.#scope !== issuedIn || !this.#active) return checkFailure(error);
-      config.rxSessionRetried = true;
-      return this.#instance.request(config);
+      if (this.#value !== sent) return retry(); // rotated by another call since: no refresh needed
+      let refreshed = false;
+      const refresh = this.#link.recover(config.signal).then(() => {
+        refreshed = true;
+      });
+      // A body that can be read only once cannot be sent again: the refresh still helps later requests.
+      if (!replayable(config.data)) return refresh.then(() => Promise.reject(error), () => Promise.reject(error));
+      return waitThen(config, refresh, () => {
+        this.#refresh();
+        // Refreshed, or rotated (or ended) meanwhile: send it again, judged afresh.
+        return refreshed || this.#value !== sent ? retry() : Promise.reject(error);
+      });
     };
-    this.#refresh();
-    if (sent !== this.#value) return retry(); // rotated by another call since: no refresh needed
-    const signal = config.signal;
-    const own = signal instanceof RequestSignal ? signal.origin : signal;
-    return this.#link.recover(own).then(retry, () => checkFailure(error));
   }
 
-  #asksRefresh(error: AxiosError): boolean {
+  #asksRefresh(error: AxiosError, config: Tagged): boolean {
+    if (this.#shouldRefresh === isUnauthorized) return error.response?.status === 401;
     try {
-      return this.#shouldRefresh(error) === true;
+      return this.#shouldRefresh(asCallerSees(error, config)) === true;
     } catch {
       return false;
     }
   }
 }
-
-

@@ -12,6 +12,7 @@ export function sendTied(
   scope: AbortScope,
   adapter: AxiosAdapter,
   header: string,
+  onFailure?: (error: unknown) => AxiosPromise,
 ): AxiosPromise {
   const signal = scope.track(config.signal);
   config.signal = signal;
@@ -35,7 +36,7 @@ export function sendTied(
         // axios measures again an unknown length itself, after it subscribed to the signal,
         // and sends even if aborted meanwhile: then at least without the token.
         else signal.addEventListener('abort', () => removeHeader(config.headers, header));
-        return send(config, signal, adapter);
+        return send(config, signal, adapter, onFailure);
       },
       (error: unknown) => {
         signal.settle();
@@ -43,7 +44,7 @@ export function sendTied(
       },
     );
   }
-  return send(config, signal, adapter);
+  return send(config, signal, adapter, onFailure);
 }
 
 function cancel(config: InternalAxiosRequestConfig, signal: RequestSignal): AxiosPromise {
@@ -51,7 +52,12 @@ function cancel(config: InternalAxiosRequestConfig, signal: RequestSignal): Axio
   return Promise.reject(new CanceledError(undefined, config));
 }
 
-function send(config: InternalAxiosRequestConfig, signal: RequestSignal, adapter: AxiosAdapter): AxiosPromise {
+function send(
+  config: InternalAxiosRequestConfig,
+  signal: RequestSignal,
+  adapter: AxiosAdapter,
+  onFailure: ((error: unknown) => AxiosPromise) | undefined,
+): AxiosPromise {
   let pending: AxiosPromise;
   try {
     pending = adapter(config);
@@ -66,6 +72,7 @@ function send(config: InternalAxiosRequestConfig, signal: RequestSignal, adapter
     },
     (err: unknown) => {
       signal.settle();
+      if (onFailure !== undefined) return onFailure(err);
       throw err;
     },
   );

@@ -4,7 +4,7 @@ import type { SessionEvent } from '../events';
 import { sessionFromRefresh, type AuthenticatedSession, type LogoutReason, type Session } from '../session';
 import type { StoreSettings } from '../store-options';
 import type { AbortScope } from './abort-scope';
-import { RefreshFlight } from './refresh-flight';
+import { RefreshFlight, SUPERSEDED } from './refresh-flight';
 import type { StoreState } from './store-link';
 
 /** What the lifecycle needs from its store. */
@@ -32,6 +32,8 @@ interface Planned {
 interface Flight<TUser> {
   readonly run: RefreshFlight;
   readonly scope: AbortScope;
+  /** The token it was started to replace: a newer one put in place by the app supersedes it. */
+  readonly token: string;
   readonly session: Promise<AuthenticatedSession<TUser>>;
   /** Settles with `session`, never rejects: what held requests wait for. */
   readonly settled: Promise<void>;
@@ -90,12 +92,27 @@ export class Lifecycle<TUser> {
    */
   changed(ended: AbortScope | null, reason: SessionError | undefined): void {
     const flight = this.#flight;
-    if (flight !== undefined && flight.scope === ended && reason !== undefined) {
-      this.#flight = undefined;
-      flight.run.cancel(reason);
-      this.#host.emit(() => this.refreshing.next(false));
+    if (flight !== undefined) {
+      const { session, scope } = this.#host.state();
+      if (flight.scope === ended && reason !== undefined) {
+        this.#flight = undefined;
+        flight.run.cancel(reason);
+        this.#emitRefreshing();
+      } else if (flight.scope === scope && session.token !== flight.token) {
+        // `update()` put a newer token in place (another tab refreshed, say): this refresh
+        // is moot, and with a rotating refresh token it would even fail. Its callers get
+        // the current session.
+        this.#flight = undefined;
+        flight.run.supersede();
+        this.#emitRefreshing();
+      }
     }
     this.#plan();
+  }
+
+  /** Queues `refreshing$`'s value as it is when emitted: a flight may have started since. */
+  #emitRefreshing(): void {
+    this.#host.emit(() => this.refreshing.next(this.#flight !== undefined));
   }
 
   /** `store.refresh()`: the shared flight, started if none runs. */
@@ -153,6 +170,7 @@ export class Lifecycle<TUser> {
 
   dispose(reason: SessionError): void {
     this.#clearTimer();
+    this.#planned = undefined;
     const flight = this.#flight;
     this.#flight = undefined;
     flight?.run.cancel(reason);
@@ -162,20 +180,23 @@ export class Lifecycle<TUser> {
   #start(): Flight<TUser> {
     const running = this.#flight;
     if (running !== undefined) return running;
-    const { scope } = this.#host.state();
+    const { scope, session: current } = this.#host.state();
     const refresh = this.#settings.refresh;
-    if (scope === null || refresh === undefined) throw new Error('unreachable: no session to refresh');
+    if (scope === null || current.token === null || refresh === undefined) {
+      throw new Error('unreachable: no session to refresh');
+    }
     const { clock, timeout } = this.#settings;
     const startedAt = clock.now();
     const run = new RefreshFlight({
       clock,
       timeout,
-      call: (signal, attempt) =>
-        refresh(this.#host.state().session as AuthenticatedSession<TUser>, {
-          signal,
-          config: { skipAuth: true, signal },
-          attempt,
-        }),
+      call: (signal, attempt) => {
+        // The current session (a refresh token updated meanwhile is used), which is this
+        // epoch's: a flight of an ended epoch was cancelled before it could get here.
+        const { session } = this.#host.state();
+        if (session.status !== 'authenticated') throw new SessionError('NOT_AUTHENTICATED', 'The session ended');
+        return refresh(session as AuthenticatedSession<TUser>, { signal, config: { skipAuth: true, signal }, attempt });
+      },
       retryUntil: () => {
         const { session } = this.#host.state();
         const alive = session.expiresAt !== undefined && this.#rejected !== session.token;
@@ -188,15 +209,20 @@ export class Lifecycle<TUser> {
       (result) => this.#succeeded(flight, result),
       (error: unknown) => this.#failed(flight, error),
     );
-    const flight: Flight<TUser> = { run, scope, session, settled: session.then(noop, noop) };
+    const flight: Flight<TUser> = { run, scope, token: current.token, session, settled: session.then(noop, noop) };
     this.#flight = flight;
-    this.#host.emit(() => this.refreshing.next(true));
+    // Started before anyone hears of it: a `refreshing$` subscriber that logs out then
+    // cancels a flight that has begun, rather than one that would begin afterwards.
     run.start();
+    this.#emitRefreshing();
     return flight;
   }
 
   #succeeded(flight: Flight<TUser>, result: unknown): AuthenticatedSession<TUser> {
     const { session, scope } = this.#host.state();
+    if (result === SUPERSEDED && scope === flight.scope && session.status === 'authenticated') {
+      return session as AuthenticatedSession<TUser>;
+    }
     if (this.#flight !== flight || scope !== flight.scope || session.status !== 'authenticated') {
       // Abandoned meanwhile (`changed()` already rejected the flight): discard.
       throw scope?.endedWith ?? flight.scope.endedWith ?? new SessionError('SESSION_ENDED', 'The session ended');
@@ -220,7 +246,7 @@ export class Lifecycle<TUser> {
     this.#notExtended = next.expiresAt !== undefined && session.expiresAt !== undefined && next.expiresAt <= session.expiresAt;
     this.#host.apply(next);
     this.#notExtended = false;
-    this.#host.emit(() => this.refreshing.next(false));
+    this.#emitRefreshing();
     return next;
   }
 
@@ -230,7 +256,7 @@ export class Lifecycle<TUser> {
       // The refresh failed for good: the session ends. (A cancelled flight was already
       // taken off by `changed()`: its session ended first.)
       if (this.#host.state().scope === flight.scope) this.#host.end('refresh-failed');
-      this.#host.emit(() => this.refreshing.next(false));
+      this.#emitRefreshing();
     }
     throw error;
   }
@@ -246,10 +272,10 @@ export class Lifecycle<TUser> {
     }
     const now = this.now();
     const planned = this.#planned;
-    if (planned === undefined || planned.token !== session.token || planned.expiresAt !== expiresAt) {
+    if (planned === undefined || planned.token !== session.token || planned.expiresAt !== expiresAt || this.#notExtended) {
       this.#planned = { token: session.token, expiresAt, at: now, stale: this.#notExtended };
     }
-    this.#wait();
+    this.#wait(true);
   }
 
   /** When the timer is due: `refreshMargin` before expiry (or halfway through a short life) with a refresh, else at expiry. */
@@ -260,10 +286,20 @@ export class Lifecycle<TUser> {
     return life > this.#settings.margin ? expiresAt - this.#settings.margin : at + life / 2;
   }
 
-  #wait(): void {
+  #wait(planning = false): void {
     const wait = this.#due() - this.now();
     if (wait <= 0) {
-      this.#fire();
+      if (planning && this.#settings.refresh !== undefined) {
+        // Due already (a token restored after it expired): refresh right after the call
+        // that planned it, so that a refresh using something set up after the store (the
+        // bound instance it posts through, say) finds it in place. Requests meanwhile wait.
+        const planned = this.#planned;
+        queueMicrotask(() => {
+          if (this.#planned === planned) this.#fire();
+        });
+      } else {
+        this.#fire();
+      }
       return;
     }
     this.#timing = true;

@@ -22,6 +22,9 @@ export interface FailureCause {
   readonly network: boolean;
 }
 
+/** What `result` resolves with when the flight was superseded by a newer token. */
+export const SUPERSEDED: unique symbol = Symbol('rx-session.superseded');
+
 /** The first retry waits this long; each next one twice as long, up to {@link MAX_BACKOFF}. */
 export const FIRST_BACKOFF = 1_000;
 export const MAX_BACKOFF = 30_000;
@@ -68,16 +71,32 @@ export class RefreshFlight {
 
   /** Abandons the flight: the running attempt's signal aborts with `reason`, and `result` rejects with it. */
   cancel(reason: SessionError): void {
-    if (this.#done) return;
+    if (this.#stop(reason)) this.#reject(reason);
+  }
+
+  /**
+   * Abandons the flight because the app put a newer token in place itself: the running
+   * attempt's signal aborts, and `result` resolves with {@link SUPERSEDED}.
+   */
+  supersede(): void {
+    if (this.#stop(new SessionError('REFRESH_FAILED', 'The refresh was superseded by a newer token'))) {
+      this.#resolve(SUPERSEDED);
+    }
+  }
+
+  #stop(reason: SessionError): boolean {
+    if (this.#done) return false;
     this.#done = true;
-    this.#plan.clock.clearTimeout(this.#timer);
+    if (this.#timer !== undefined) this.#plan.clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
     const controller = this.#controller;
     this.#controller = undefined;
     controller?.abort(reason);
-    this.#reject(reason);
+    return true;
   }
 
   #attempt(attempt: number): void {
+    if (this.#done) return; // abandoned before it started
     const { clock, timeout } = this.#plan;
     const controller = new AbortController();
     this.#controller = controller;
@@ -85,6 +104,7 @@ export class RefreshFlight {
       if (this.#done || this.#controller !== controller) return;
       this.#controller = undefined;
       clock.clearTimeout(this.#timer);
+      this.#timer = undefined;
       if (ok) {
         this.#done = true;
         this.#resolve(value);

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import axios, { AxiosError, type AxiosInstance } from 'axios';
 import { bindAxios, getSessionEnd, isSessionError, SessionStore, type BindAxiosOptions, type RefreshFunction } from '../../lib';
 import { startAuthServer, type AuthServer } from '../support/auth-server';
@@ -216,5 +217,99 @@ describe('401 recovery over the wire', () => {
     expect(apiAuth()).toEqual([]);
     store.logout();
     expect(isSessionError(await refreshing, 'SESSION_ENDED')).toBe(true);
+  });
+
+  it('the retry after a 401 runs no interceptor twice: the caller gets what its interceptors make of one response', async () => {
+    const { store, a } = setup();
+    a.interceptors.request.use((config) => ({ ...config, url: `/api${config.url ?? ''}` }));
+    a.interceptors.response.use((response) => response.data as unknown as typeof response);
+    store.login('stale');
+    const body = (await a.get('/me')) as unknown as { path: string; authorization: string };
+    expect(body).toEqual({ path: '/api/me', authorization: 'Bearer tok-1' });
+    expect(server.seen.filter((r) => r.path.startsWith('/api')).map((r) => r.path)).toEqual(['/api/me', '/api/me']);
+  });
+
+  it('a POST body is sent again in full on the retry', async () => {
+    const { store, a } = setup();
+    store.login('stale');
+    const res = await a.post<{ authorization: string }>('/api/orders', { item: 'book', qty: 2 });
+    expect(res.data.authorization).toBe('Bearer tok-1');
+    expect(server.refreshes()).toBe(1);
+  });
+
+  it('a streamed body that was read once is not sent again: the caller gets the 401, and the refresh still happens', async () => {
+    const { store, a } = setup();
+    store.login('stale');
+    const result = await outcome(a.post('/api/upload', Readable.from(['important payload'])));
+    expect(result.error?.response?.status).toBe(401);
+    expect(apiAuth()).toEqual(['Bearer stale']);
+    await until(() => store.session.token === 'tok-1');
+    expect(server.refreshes()).toBe(1);
+  });
+
+  it("the caller's own signal cancels a request waiting on the refresh after its 401, at once", async () => {
+    const { store, a } = setup();
+    server.onRefresh = () => 'hang';
+    store.login('stale');
+    const controller = new AbortController();
+    const pending = outcome(a.get('/api/me', { signal: controller.signal }));
+    await until(() => server.refreshes() === 1);
+    const abortedAt = Date.now();
+    controller.abort();
+    const result = await pending;
+    expect(Date.now() - abortedAt).toBeLessThan(1_000);
+    expect(result.cancel).toBe(true);
+    expect(getSessionEnd(result.error)).toBeUndefined();
+    store.logout();
+  });
+
+  it('a cancelToken cancels a request held behind a refresh', async () => {
+    const { store, a } = setup();
+    server.onRefresh = () => 'hang';
+    store.login('stale');
+    const refreshing = store.refresh().catch(() => undefined);
+    await until(() => server.refreshes() === 1);
+    const source = axios.CancelToken.source();
+    const held = outcome(a.get('/api/me', { cancelToken: source.token }));
+    source.cancel('navigated away');
+    const result = await held;
+    expect(result.cancel).toBe(true);
+    expect(result.error?.message).toBe('navigated away');
+    expect(apiAuth()).toEqual([]);
+    store.logout();
+    await refreshing;
+  });
+
+  it('a token restored already expired is refreshed right after construction, through a client made after the store', async () => {
+    const saved = { token: 'expired-while-closed', refreshToken: 'r1', expiresAt: Date.now() - 1_000 };
+    const store = new SessionStore({
+      initial: saved,
+      refresh: async (session, { config }) =>
+        (await api.post<{ access_token: string }>('/refresh', { rt: session.refreshToken }, config)).data.access_token,
+    });
+    const api = axios.create({ baseURL: server.origin });
+    bindAxios(store, api);
+    const me = await api.get<{ authorization: string }>('/api/me');
+    expect(me.data.authorization).toBe('Bearer tok-1');
+    expect(apiAuth()).toEqual(['Bearer tok-1']);
+    expect(server.refreshes()).toBe(1);
+  });
+
+  it('a request held behind a refresh is cancelled, not sent into the next session, when the user changes', async () => {
+    const { store, a } = setup();
+    server.onRefresh = () => 'hang';
+    store.login('user-a');
+    const refreshing = store.refresh().catch(() => undefined);
+    await until(() => server.refreshes() === 1);
+    const held = outcome(a.get('/api/report'));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    store.logout();
+    server.valid.add('user-b');
+    store.login('user-b');
+    const result = await held;
+    expect(result.cancel).toBe(true);
+    expect(getSessionEnd(result.error)?.reason).toBe('user');
+    expect(apiAuth()).toEqual([]);
+    await refreshing;
   });
 });

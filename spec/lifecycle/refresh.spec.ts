@@ -1,8 +1,9 @@
 import axios from 'axios';
+import { VirtualTimeScheduler } from 'rxjs';
 import { bindAxios, isSessionError, SessionStore, type LogoutEvent, type SessionEvent } from '../../lib';
 import { fakeAdapter } from '../support/fake-adapter';
 import { outcome } from '../support/outcome';
-import { httpError, networkError, refresher } from '../support/refresher';
+import { httpError, jwt, networkError, refresher } from '../support/refresher';
 import { settle, virtualClock } from '../support/virtual-clock';
 
 const HOUR = 3_600_000;
@@ -388,5 +389,80 @@ describe('refreshing$ and events$', () => {
       JSON.stringify(err),
     ].join('\n');
     expect(text).not.toContain('SECRET');
+  });
+});
+
+describe('refreshes that would go wrong', () => {
+  it('a refresh that returns the very same token and expiry does not spin', async () => {
+    const { store, calls, clock } = setup({ margin: 60_000 });
+    const token = 'same';
+    const expiresAt = clock.now() + 10 * 60_000;
+    store.login({ token, expiresAt });
+    await clock.advance(9 * 60_000);
+    expect(calls).toHaveLength(1);
+    calls[0]?.resolve({ token, expiresAt });
+    await settle();
+    expect(calls).toHaveLength(1); // not again at once: next at expiry
+    await clock.advance(59_999);
+    expect(calls).toHaveLength(1);
+  });
+
+  it('a refreshing$ subscriber that logs out when a refresh starts leaves no refresh running and no timer', async () => {
+    const { store, calls, clock } = setup();
+    store.login({ token: 'old', refreshToken: 'r1' });
+    store.refreshing$.subscribe((busy) => {
+      if (busy) store.logout();
+    });
+    const err = await rejection(store.refresh());
+    expect(isSessionError(err, 'SESSION_ENDED')).toBe(true);
+    expect(calls.every((c) => c.session.status === 'authenticated' && c.ctx.signal.aborted)).toBe(true);
+    expect(clock.pending()).toBe(0);
+    expect(store.session.status).toBe('anonymous');
+  });
+
+  it('logout during a refresh works with an RxJS scheduler as the clock', async () => {
+    const r = refresher();
+    const store = new SessionStore({ refresh: r.fn, scheduler: new VirtualTimeScheduler() });
+    store.login('old');
+    const refreshed = store.refresh();
+    store.refreshing$.subscribe(() => undefined);
+    expect(() => store.logout()).not.toThrow();
+    expect(isSessionError(await rejection(refreshed), 'SESSION_ENDED')).toBe(true);
+  });
+
+  it('refreshing$ stays true when a new refresh starts as the previous one ends', async () => {
+    const { store, calls } = setup();
+    const seen: boolean[] = [];
+    store.refreshing$.subscribe((busy) => seen.push(busy));
+    store.logout$.subscribe(() => store.login({ token: 'again', expiresAt: 1 })); // expired: refreshed at once
+    store.login('old');
+    const first = store.refresh();
+    await settle();
+    calls[0]?.reject(httpError(400));
+    await rejection(first);
+    await settle();
+    expect(calls).toHaveLength(2);
+    expect(seen[seen.length - 1]).toBe(true);
+  });
+
+  it('an update() with a newer token supersedes a running refresh: no logout, callers get the new session', async () => {
+    const { store, calls, logouts } = setup();
+    store.login({ token: 'old', refreshToken: 'r1' });
+    const refreshed = store.refresh();
+    await settle();
+    store.update({ token: 'from-another-tab', refreshToken: 'r2' });
+    expect(calls[0]?.ctx.signal.aborted).toBe(true);
+    await expect(refreshed).resolves.toMatchObject({ token: 'from-another-tab' });
+    calls[0]?.reject(httpError(400, { error: 'invalid_grant' })); // its refresh token was rotated: too late to matter
+    await settle();
+    expect(store.session.token).toBe('from-another-tab');
+    expect(logouts).toEqual([]);
+  });
+
+  it('update() with a new JWT and expiresAt: undefined takes the JWT exp, as login() does', () => {
+    const { store, clock } = setup();
+    store.login({ token: 'opaque', expiresAt: clock.now() + 60_000 });
+    const exp = clock.now() + 3_600_000;
+    expect(store.update({ token: jwt(exp), expiresAt: undefined }).expiresAt).toBe(Math.floor(exp / 1000) * 1000);
   });
 });
