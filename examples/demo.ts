@@ -112,7 +112,10 @@ async function main(): Promise<void> {
   check(store.session.status === 'authenticated', 'login() signs in');
 
   say('3. GET /me from two bound clients');
-  for (const [name, instance] of [['profile', profile], ['admin', admin]] as const) {
+  for (const [name, instance] of [
+    ['profile', profile],
+    ['admin', admin],
+  ] as const) {
     const me = await instance.get<User>('/me');
     say(`   ${name}: ${me.status} ${JSON.stringify(me.data)}`);
     check(me.data.name === 'Ada', `${name} client is authorized`);
@@ -167,12 +170,11 @@ setTimeout(() => {
   process.exit(1);
 }, 15_000).unref();
 
-main()
-  .then(
-    () => Promise.all([close(api), close(thirdParty)]).then(() => console.log('\nAll expectations held.')),
-    (err: unknown) => {
-      console.error(`\ndemo failed: ${err instanceof Error ? err.message : String(err)}`);
-      process.exitCode = 1;
-      return Promise.all([close(api), close(thirdParty)]);
-    },
-  );
+main().then(
+  () => Promise.all([close(api), close(thirdParty)]).then(() => console.log('\nAll expectations held.')),
+  (err: unknown) => {
+    console.error(`\ndemo failed: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 1;
+    return Promise.all([close(api), close(thirdParty)]);
+  },
+);

@@ -11,12 +11,7 @@ import type { LogoutReason } from './session';
  * - `ALREADY_BOUND`: an axios instance was bound a second time.
  */
 export type SessionErrorCode =
-  | 'INVALID_TOKEN'
-  | 'INVALID_CREDENTIALS'
-  | 'NOT_AUTHENTICATED'
-  | 'DISPOSED'
-  | 'SESSION_ENDED'
-  | 'ALREADY_BOUND';
+  'INVALID_TOKEN' | 'INVALID_CREDENTIALS' | 'NOT_AUTHENTICATED' | 'DISPOSED' | 'SESSION_ENDED' | 'ALREADY_BOUND';
 
 // A registered symbol, so that two bundled copies of rx-session recognise each other's errors.
 const BRAND = Symbol.for('rx-session.SessionError');

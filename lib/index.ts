@@ -12,11 +12,4 @@ export { bindAxios } from './axios/bind-axios';
 export type { BindAxiosOptions } from './axios/bind-options';
 export { SessionError, isSessionError, getSessionEnd } from './errors';
 export type { SessionErrorCode, SessionErrorOptions } from './errors';
-export type {
-  AnonymousSession,
-  AuthenticatedSession,
-  Credentials,
-  LogoutEvent,
-  LogoutReason,
-  Session,
-} from './session';
+export type { AnonymousSession, AuthenticatedSession, Credentials, LogoutEvent, LogoutReason, Session } from './session';

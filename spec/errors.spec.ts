@@ -1,12 +1,5 @@
 import axios from 'axios';
-import {
-  getSessionEnd,
-  isSessionError,
-  SessionError,
-  SessionStore,
-  type Session,
-  type SessionErrorCode,
-} from '../lib/index';
+import { getSessionEnd, isSessionError, SessionError, SessionStore, type Session, type SessionErrorCode } from '../lib/index';
 
 describe('SessionError', () => {
   it('has a fixed name, a code, a cause and, for SESSION_ENDED, the reason', () => {

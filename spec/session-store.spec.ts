@@ -1,13 +1,7 @@
 import axios from 'axios';
 import { firstValueFrom, toArray } from 'rxjs';
 import { fakeAdapter } from './support/fake-adapter';
-import {
-  bindAxios,
-  isSessionError,
-  SessionStore,
-  type LogoutEvent,
-  type Session,
-} from '../lib/index';
+import { bindAxios, isSessionError, SessionStore, type LogoutEvent, type Session } from '../lib/index';
 
 function record<T>(subscribe: (next: (value: T) => void) => unknown): T[] {
   const values: T[] = [];

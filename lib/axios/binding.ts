@@ -372,5 +372,3 @@ export class AxiosBinding {
     return sendTied(config, scope, real, this.#header);
   }
 }
-
-

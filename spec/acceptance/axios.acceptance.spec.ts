@@ -4,19 +4,8 @@
  * Written from the specification only.
  */
 import { getEventListeners } from 'node:events';
-import axios, {
-  type AxiosAdapter,
-  type AxiosInstance,
-  type AxiosRequestConfig,
-  type InternalAxiosRequestConfig,
-} from 'axios';
-import {
-  SessionStore,
-  bindAxios,
-  getSessionEnd,
-  isSessionError,
-  type SessionError,
-} from '../../lib/index';
+import axios, { type AxiosAdapter, type AxiosInstance, type AxiosRequestConfig, type InternalAxiosRequestConfig } from 'axios';
+import { SessionStore, bindAxios, getSessionEnd, isSessionError, type SessionError } from '../../lib/index';
 import {
   T1,
   T2,
@@ -98,8 +87,7 @@ function onAdapter(adapter: AxiosAdapter, config: AxiosRequestConfig = {}, optio
   return { store, api };
 }
 
-const common = (api: AxiosInstance): Record<string, unknown> =>
-  api.defaults.headers.common as unknown as Record<string, unknown>;
+const common = (api: AxiosInstance): Record<string, unknown> => api.defaults.headers.common as unknown as Record<string, unknown>;
 
 /** The Authorization header of each request `on` saw under `p`, in order. */
 const sentAuth = (p: string, on: TestServer = server): Array<string | undefined> =>

@@ -260,7 +260,9 @@ describe('bindAxios', () => {
       store.dispose();
       const error = (await pending) as AxiosError;
       expect(axios.isCancel(error)).toBe(true);
-      expect(isSessionError(error.config?.signal && (error.config.signal as { reason?: unknown }).reason, 'SESSION_ENDED')).toBe(true);
+      expect(isSessionError(error.config?.signal && (error.config.signal as { reason?: unknown }).reason, 'SESSION_ENDED')).toBe(
+        true,
+      );
       expect(api.defaults.headers.common['Authorization']).toBeUndefined();
       expect(() => bindAxios(store, axios.create())).toThrow(expect.objectContaining({ code: 'DISPOSED' }));
     });

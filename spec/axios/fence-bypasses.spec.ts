@@ -199,7 +199,6 @@ describe('the fence holds when other code routes around the binding', () => {
 });
 
 describe('retried and moved configs', () => {
-
   it('never sends an old token kept in a config, however many rotations ago', async () => {
     const { store, api } = unboundPair();
     bindAxios(store, api);
@@ -359,10 +358,13 @@ describe('unbind and dispose while requests wait in the interceptor chain', () =
 
   it.each([
     ['dispose()', (store: SessionStore): void => store.dispose()],
-    ['logout() after unbind()', (store: SessionStore, unbind: () => void): void => {
-      unbind();
-      store.logout();
-    }],
+    [
+      'logout() after unbind()',
+      (store: SessionStore, unbind: () => void): void => {
+        unbind();
+        store.logout();
+      },
+    ],
   ])('%s: a waiting request of the ended session never leaves', async (_label, end) => {
     const { store, api, held, unbind } = boundBehindGate();
     const pending = outcome(api.post('/transfer-money', { amount: 1 }));

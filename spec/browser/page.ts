@@ -98,7 +98,9 @@ export interface ProbeOptions {
  */
 async function probe(options: ProbeOptions): Promise<Outcome> {
   const store = new SessionStore();
-  const api = axios.create(options.baseURL === undefined ? { adapter: options.adapter } : { adapter: options.adapter, baseURL: options.baseURL });
+  const api = axios.create(
+    options.baseURL === undefined ? { adapter: options.adapter } : { adapter: options.adapter, baseURL: options.baseURL },
+  );
   bindAxios(store, api, options.allowedOrigins === undefined ? {} : { allowedOrigins: options.allowedOrigins });
   store.login(options.token);
   try {

@@ -56,7 +56,9 @@ export function assertFreshBuild(): void {
     .map((f) => join('lib', f));
   let built: number;
   try {
-    built = Math.min(...['index.cjs', 'index.mjs', 'index.d.cts', 'index.d.mts'].map((f) => statSync(join(repo, 'dist', f)).mtimeMs));
+    built = Math.min(
+      ...['index.cjs', 'index.mjs', 'index.d.cts', 'index.d.mts'].map((f) => statSync(join(repo, 'dist', f)).mtimeMs),
+    );
   } catch {
     throw new Error('dist/ is missing: run `npm run build` first (`npm test` does)');
   }

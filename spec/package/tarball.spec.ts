@@ -147,7 +147,10 @@ console.log(JSON.stringify({ touched, exports: Object.keys(lib).sort() }));`;
   });
 
   it('importing the ESM build with no browser globals touches none of them', async () => {
-    consumer.write('ssr.mjs', `await import('rxjs');\nawait import('axios');\n${TRAP}\nconst lib = await import('rx-session');\n${USE}`);
+    consumer.write(
+      'ssr.mjs',
+      `await import('rxjs');\nawait import('axios');\n${TRAP}\nconst lib = await import('rx-session');\n${USE}`,
+    );
     const result = JSON.parse(await consumer.node('ssr.mjs')) as { touched: string[]; exports: string[] };
     // A namespace object lists `default` only for a CommonJS module; the ESM build has none.
     expect(result).toEqual({ touched: [], exports: EXPORTS });
@@ -189,13 +192,19 @@ store.login({ token: 't', user: { name: 1 } });
   it('type-checks a consumer under moduleResolution node16, as ESM (.mts) and as CommonJS (.cts)', async () => {
     consumer.write('esm.mts', CONSUMER);
     consumer.write('cjs.cts', CONSUMER);
-    consumer.write('tsconfig.node16.json', JSON.stringify({ compilerOptions: options('node16', 'node16'), files: ['esm.mts', 'cjs.cts'] }));
+    consumer.write(
+      'tsconfig.node16.json',
+      JSON.stringify({ compilerOptions: options('node16', 'node16'), files: ['esm.mts', 'cjs.cts'] }),
+    );
     await expect(consumer.tsc('tsconfig.node16.json')).resolves.toBe('');
   });
 
   it('type-checks a consumer under moduleResolution bundler', async () => {
     consumer.write('bundled.ts', CONSUMER);
-    consumer.write('tsconfig.bundler.json', JSON.stringify({ compilerOptions: options('ESNext', 'bundler'), files: ['bundled.ts'] }));
+    consumer.write(
+      'tsconfig.bundler.json',
+      JSON.stringify({ compilerOptions: options('ESNext', 'bundler'), files: ['bundled.ts'] }),
+    );
     await expect(consumer.tsc('tsconfig.bundler.json')).resolves.toBe('');
   });
 });
