@@ -7,6 +7,7 @@ import tseslint from 'typescript-eslint';
 export default defineConfig(
   // node_modules is ignored by default.
   { ignores: ['dist/', 'docs/', 'coverage/', '.scratch/', 'bench/.tmp/'] },
+  { linterOptions: { reportUnusedDisableDirectives: 'error' } },
   eslint.configs.recommended,
   tseslint.configs.strictTypeChecked,
   {
@@ -21,6 +22,9 @@ export default defineConfig(
       // `() => store.logout()` as a callback is clear, and so is a number in a message.
       '@typescript-eslint/no-confusing-void-expression': ['error', { ignoreArrowShorthand: true }],
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
+      // Passing on a failure we did not make (an adapter's, a caller's) as it is; every
+      // rejection rx-session makes itself is an Error.
+      '@typescript-eslint/prefer-promise-reject-errors': ['error', { allowThrowingUnknown: true }],
     },
   },
   {

@@ -70,8 +70,10 @@ export class SessionStore<TUser = unknown> {
   readonly logout$: Observable<LogoutEvent<TUser>>;
 
   constructor(options: SessionStoreOptions<TUser> = {}) {
-    if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-      throw new TypeError(`\`new SessionStore(options)\` needs an options object; got ${describe(options)}`);
+    // Callers without types can pass anything: judged as unknown.
+    const given: unknown = options;
+    if (typeof given !== 'object' || given === null || Array.isArray(given)) {
+      throw new TypeError(`\`new SessionStore(options)\` needs an options object; got ${describe(given)}`);
     }
     for (const key of Object.keys(options)) {
       if (!OPTION_KEYS.has(key)) {

@@ -106,13 +106,13 @@ function invalid(api: string, message: string): SessionError {
  * Reads the credential fields of `input` once each (a getter or Proxy cannot hand one
  * value to validation and another to the session) and validates them.
  */
-function readFields(input: Record<string, unknown>, api: string): Partial<Credentials<unknown>> {
+function readFields(input: Record<string, unknown>, api: string): Partial<Credentials> {
   for (const key of Object.keys(input)) {
     if (!CREDENTIAL_KEYS.has(key)) {
       throw invalid(api, `got an unknown field \`${key}\`; expected token, refreshToken, expiresAt or user`);
     }
   }
-  const fields: Partial<Credentials<unknown>> = {};
+  const fields: Partial<Credentials> = {};
   if ('token' in input) {
     const token = input['token'];
     assertToken(token, api);

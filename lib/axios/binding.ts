@@ -124,15 +124,17 @@ export class AxiosBinding {
     // axios (follow-redirects) drops `Authorization` on a redirect to another origin by
     // itself, but no other header: a custom one needs the same guard.
     this.#guardRedirects = settings.header.toLowerCase() !== 'authorization';
-    const binding = this;
+    const fence = (config: unknown): void => {
+      if (typeof config === 'object' && config !== null && (config as Tagged).rxSessionBinding === this && this.#active) {
+        this.#fenceAdapter(config as Tagged);
+      }
+    };
     // First in every request's `transformRequest` (see `#noteEpoch`): axios runs the
-    // transforms after every interceptor, right before it picks the adapter.
+    // transforms after every interceptor, right before it picks the adapter, with the
+    // request's config as `this`.
     this.#gate = Object.assign(
       function fenceGate(this: unknown, data: unknown): unknown {
-        const config = this as Tagged | undefined;
-        if (typeof config === 'object' && config !== null && config.rxSessionBinding === binding && binding.#active) {
-          binding.#fenceAdapter(config);
-        }
+        fence(this);
         return data;
       },
       { [GATE]: true },
@@ -154,6 +156,7 @@ export class AxiosBinding {
     defaults.adapter = this.#fenceFor(isFence(adapter) ? adapter[WRAPPED] : adapter);
     // `api.create()` copies the defaults, token, gate and fence included: hand out a
     // child that starts clean instead (it is not bound; bind it if it should follow).
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- kept for uninstall(), called with `.call(instance)`
     const create = instance.create as AxiosInstance['create'] | undefined;
     if (typeof create === 'function') {
       this.#originalCreate = create;
