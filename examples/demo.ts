@@ -40,13 +40,19 @@ const api = http.createServer((req, res) => {
   if (req.method === 'POST' && req.url === '/login') {
     const token = randomBytes(16).toString('hex');
     issued.set(token, { name: 'Ada' });
-    return send(res, 200, { token, user: { name: 'Ada' } });
+    send(res, 200, { token, user: { name: 'Ada' } });
+    return;
   }
   if (req.url === '/me') {
     const user = auth?.startsWith('Bearer ') ? issued.get(auth.slice('Bearer '.length)) : undefined;
-    return user ? send(res, 200, user) : send(res, 401, { error: 'unauthorized' });
+    if (user) send(res, 200, user);
+    else send(res, 401, { error: 'unauthorized' });
+    return;
   }
-  if (req.url === '/public') return send(res, 200, { authorization: auth !== undefined });
+  if (req.url === '/public') {
+    send(res, 200, { authorization: auth !== undefined });
+    return;
+  }
   if (req.url === '/slow') {
     slowArrived++;
     const timer = setTimeout(() => send(res, 200, { done: true }), 5000);

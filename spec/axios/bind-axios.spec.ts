@@ -245,6 +245,7 @@ describe('bindAxios', () => {
       const store = new SessionStore();
       const api = axios.create();
       const unbind = bindAxios(store, api);
+      // eslint-disable-next-line @typescript-eslint/no-unsafe-argument -- jest types its asymmetric matchers as any
       expect(() => bindAxios(store, api)).toThrow(expect.objectContaining({ code: 'ALREADY_BOUND' }));
       unbind();
       expect(() => bindAxios(store, api)).not.toThrow();
@@ -264,6 +265,7 @@ describe('bindAxios', () => {
         true,
       );
       expect(api.defaults.headers.common['Authorization']).toBeUndefined();
+      // eslint-disable-next-line @typescript-eslint/no-unsafe-argument -- jest types its asymmetric matchers as any
       expect(() => bindAxios(store, axios.create())).toThrow(expect.objectContaining({ code: 'DISPOSED' }));
     });
   });

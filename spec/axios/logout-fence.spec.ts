@@ -199,8 +199,9 @@ describe('logout is a fence (over the wire)', () => {
       return config;
     });
     other.interceptors.request.use((config) => {
-      const { signal: _dropped, ...rest } = config;
-      return rest as typeof config;
+      const rest = { ...config };
+      delete rest.signal;
+      return rest;
     });
     bindAxios(store, other);
     store.login('old-token');

@@ -24,24 +24,20 @@ export interface Consumer {
   readonly dir: string;
   readonly pack: PackReport;
   /** Writes `text` to `name` in the consumer's folder. */
-  write(name: string, text: string): void;
+  readonly write: (name: string, text: string) => void;
   /** Runs `node <args>` in the consumer's folder; rejects on a non-zero exit. */
-  node(...args: string[]): Promise<string>;
+  readonly node: (...args: string[]) => Promise<string>;
   /** Runs the repo's tsc with `-p <tsconfig>` in the consumer's folder; rejects with its output on errors. */
-  tsc(tsconfig: string): Promise<string>;
+  readonly tsc: (tsconfig: string) => Promise<string>;
   /** Removes the folder. */
-  remove(): void;
+  readonly remove: () => void;
 }
 
 // The child npm must see this consumer folder as its project, not the repo that runs `npm test`.
 function childEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  for (const key of Object.keys(env)) {
-    if (key.startsWith('npm_package_') || key.startsWith('npm_lifecycle_') || key === 'npm_config_local_prefix') {
-      delete env[key];
-    }
-  }
-  return env;
+  const fromRepo = (key: string): boolean =>
+    key.startsWith('npm_package_') || key.startsWith('npm_lifecycle_') || key === 'npm_config_local_prefix';
+  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !fromRepo(key)));
 }
 
 function versionOf(name: string): string {

@@ -27,13 +27,17 @@ const SHIPPED = [
 const UNPACKED_BUDGET = 90_000;
 
 let consumer: Consumer;
+let remove = (): void => undefined;
 
 beforeAll(async () => {
   assertFreshBuild();
   consumer = await createConsumer();
+  remove = consumer.remove;
 });
 
-afterAll(() => consumer?.remove());
+afterAll(() => {
+  remove();
+});
 
 describe('the tarball', () => {
   it('holds only dist, README, CHANGELOG, LICENSE and package.json', () => {
