@@ -20,11 +20,12 @@ const SHIPPED = [
   'package.json',
 ];
 /**
- * The unpacked size is watched so that it cannot grow by accident (sourcemaps, a second
- * entry). Over the 60 kB goal: the README and CHANGELOG alone are ~20 kB, and two minified
- * builds plus two declaration files ~60 kB more.
+ * The unpacked size is watched so that it cannot grow by accident (sourcemaps, an
+ * unminified build, a stray file). It is above the 60 kB first aimed at: README, CHANGELOG
+ * and LICENSE are ~23 kB, the two minified builds ~37 kB (more than half of it the error
+ * messages), and the two declaration files, each with the full TSDoc, ~26 kB.
  */
-const UNPACKED_BUDGET = 90_000;
+const UNPACKED_BUDGET = 100_000;
 
 let consumer: Consumer;
 let remove = (): void => undefined;
