@@ -63,12 +63,18 @@ function body(req: http.IncomingMessage): Promise<Record<string, unknown>> {
 
 const api = http.createServer((req, res) => {
   const auth = req.headers.authorization;
-  if (req.method === 'POST' && req.url === '/login') return send(res, 200, issue({ name: 'Ada' }));
+  if (req.method === 'POST' && req.url === '/login') {
+    send(res, 200, issue({ name: 'Ada' }));
+    return;
+  }
   if (req.method === 'POST' && req.url === '/refresh') {
     refreshCalls++;
     void body(req).then(({ refreshToken }) => {
       const user = typeof refreshToken === 'string' ? refreshTokens.get(refreshToken) : undefined;
-      if (user === undefined) return send(res, 400, { error: 'invalid_grant' });
+      if (user === undefined) {
+        send(res, 400, { error: 'invalid_grant' });
+        return;
+      }
       refreshTokens.delete(refreshToken as string); // rotation: each refresh token works once
       setTimeout(() => send(res, 200, issue(user)), 50);
     });
@@ -77,9 +83,14 @@ const api = http.createServer((req, res) => {
   if (req.url === '/me') {
     const entry = auth?.startsWith('Bearer ') ? issued.get(auth.slice('Bearer '.length)) : undefined;
     const valid = entry !== undefined && entry.expiresAt > Date.now();
-    return valid ? send(res, 200, entry.user) : send(res, 401, { error: 'invalid_token' });
+    if (valid) send(res, 200, entry.user);
+    else send(res, 401, { error: 'invalid_token' });
+    return;
   }
-  if (req.url === '/public') return send(res, 200, { authorization: auth !== undefined });
+  if (req.url === '/public') {
+    send(res, 200, { authorization: auth !== undefined });
+    return;
+  }
   if (req.url === '/slow') {
     slowArrived++;
     const timer = setTimeout(() => send(res, 200, { done: true }), 5000);
@@ -152,7 +163,10 @@ async function main(): Promise<void> {
   check(store.session.status === 'authenticated', 'login() signs in');
 
   say('3. GET /me from two bound clients');
-  for (const [name, instance] of [['profile', profile], ['admin', admin]] as const) {
+  for (const [name, instance] of [
+    ['profile', profile],
+    ['admin', admin],
+  ] as const) {
     const me = await instance.get<User>('/me');
     say(`   ${name}: ${me.status} ${JSON.stringify(me.data)}`);
     check(me.data.name === 'Ada', `${name} client is authorized`);
@@ -192,7 +206,10 @@ async function main(): Promise<void> {
   const burst = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? profile : admin).get<User>('/me')));
   say(`   ${burst.filter((r) => r.data.name === 'Ada').length}/20 succeeded after ${refreshCalls - before} refresh call`);
   check(refreshCalls - before === 1, 'the 401 burst shares one refresh');
-  check(burst.every((r) => r.data.name === 'Ada'), 'every request of the burst is retried with the new token');
+  check(
+    burst.every((r) => r.data.name === 'Ada'),
+    'every request of the burst is retried with the new token',
+  );
 
   say('7. Three /slow requests in flight, then store.logout()');
   const slow = [profile.get('/slow'), profile.get('/slow'), admin.get('/slow')];
@@ -235,12 +252,11 @@ setTimeout(() => {
   process.exit(1);
 }, 15_000).unref();
 
-main()
-  .then(
-    () => Promise.all([close(api), close(thirdParty)]).then(() => console.log('\nAll expectations held.')),
-    (err: unknown) => {
-      console.error(`\ndemo failed: ${err instanceof Error ? err.message : String(err)}`);
-      process.exitCode = 1;
-      return Promise.all([close(api), close(thirdParty)]);
-    },
-  );
+main().then(
+  () => Promise.all([close(api), close(thirdParty)]).then(() => console.log('\nAll expectations held.')),
+  (err: unknown) => {
+    console.error(`\ndemo failed: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 1;
+    return Promise.all([close(api), close(thirdParty)]);
+  },
+);

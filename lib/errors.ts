@@ -53,6 +53,7 @@ export interface SessionErrorOptions {
  * ```
  */
 export class SessionError extends Error {
+  /** Always `'SessionError'`, also in minified builds. */
   override readonly name = 'SessionError';
   /** What went wrong, as a stable string literal. */
   readonly code: SessionErrorCode;

@@ -7,18 +7,20 @@
  * @packageDocumentation
  */
 export { SessionStore } from './session-store';
-export type { RefreshContext, RefreshFunction, SessionStoreOptions } from './store-options';
+export type { RefreshContext, RefreshFunction, RefreshRequestConfig, SessionStoreOptions } from './store-options';
 export type { Clock } from './clock';
-export type { SessionEvent, SessionEventType } from './events';
+export type {
+  SessionEvent,
+  SessionEventBase,
+  SessionEventType,
+  SessionLoginEvent,
+  SessionLogoutEvent,
+  SessionRefreshErrorEvent,
+  SessionRefreshEvent,
+  SessionUpdateEvent,
+} from './events';
 export { bindAxios } from './axios/bind-axios';
 export type { BindAxiosOptions } from './axios/bind-options';
 export { SessionError, isSessionError, getSessionEnd } from './errors';
 export type { SessionErrorCode, SessionErrorOptions } from './errors';
-export type {
-  AnonymousSession,
-  AuthenticatedSession,
-  Credentials,
-  LogoutEvent,
-  LogoutReason,
-  Session,
-} from './session';
+export type { AnonymousSession, AuthenticatedSession, Credentials, LogoutEvent, LogoutReason, Session } from './session';

@@ -177,11 +177,17 @@ export class SessionStore<TUser = unknown> {
     }
     const ended = this.#state.session;
     if (ended.status !== 'authenticated') return;
-    this.#commit(ANONYMOUS, null, reason, { reason, session: ended as AuthenticatedSession<TUser> }, {
-      type: 'logout',
-      at: this.#lifecycle.now(),
+    this.#commit(
+      ANONYMOUS,
+      null,
       reason,
-    });
+      { reason, session: ended as AuthenticatedSession<TUser> },
+      {
+        type: 'logout',
+        at: this.#lifecycle.now(),
+        reason,
+      },
+    );
   }
 
   /**

@@ -25,19 +25,29 @@ export interface Credentials<TUser = unknown> {
 
 /** The state when nobody is signed in. `token` is `null`. */
 export interface AnonymousSession {
+  /** The discriminant: nobody is signed in. */
   readonly status: 'anonymous';
+  /** No token: bound instances send none. */
   readonly token: null;
+  /** Absent while signed out. */
   readonly refreshToken?: undefined;
+  /** Absent while signed out. */
   readonly expiresAt?: undefined;
+  /** Absent while signed out. */
   readonly user?: undefined;
 }
 
 /** The state while signed in: the token and what came with it. */
 export interface AuthenticatedSession<TUser = unknown> {
+  /** The discriminant: someone is signed in. */
   readonly status: 'authenticated';
+  /** The access token every bound axios instance sends. Do not log it. */
   readonly token: string;
+  /** The refresh token given to `login()` or `update()`, if any. */
   readonly refreshToken: string | undefined;
+  /** When the access token expires, in milliseconds since the epoch, if known. */
   readonly expiresAt: number | undefined;
+  /** The user given to `login()` or `update()`, if any. */
   readonly user: TUser | undefined;
 }
 
@@ -62,7 +72,9 @@ export type LogoutReason =
 
 /** What `logout$` emits: why the session ended, and the session that ended. */
 export interface LogoutEvent<TUser = unknown> {
+  /** Why the session ended: the reason given to `logout()`. */
   readonly reason: LogoutReason;
+  /** The session that ended, as it was last. */
   readonly session: AuthenticatedSession<TUser>;
 }
 
@@ -110,13 +122,13 @@ function invalid(api: string, message: string): SessionError {
  * Reads the credential fields of `input` once each (a getter or Proxy cannot hand one
  * value to validation and another to the session) and validates them.
  */
-function readFields(input: Record<string, unknown>, api: string): Partial<Credentials<unknown>> {
+function readFields(input: Record<string, unknown>, api: string): Partial<Credentials> {
   for (const key of Object.keys(input)) {
     if (!CREDENTIAL_KEYS.has(key)) {
       throw invalid(api, `got an unknown field \`${key}\`; expected token, refreshToken, expiresAt or user`);
     }
   }
-  const fields: Partial<Credentials<unknown>> = {};
+  const fields: Partial<Credentials> = {};
   if ('token' in input) {
     const token = input['token'];
     assertToken(token, api);

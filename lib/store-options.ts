@@ -3,6 +3,14 @@ import { assertClock, clockFromScheduler, systemClock, type Clock } from './cloc
 import { describe } from './errors';
 import type { AuthenticatedSession, Credentials } from './session';
 
+/** The axios request config a refresh call hands to its refresh request (see {@link RefreshContext}). */
+export interface RefreshRequestConfig {
+  /** Sends no token, and is neither held behind the refresh nor retried after a 401. */
+  readonly skipAuth: true;
+  /** The refresh's signal: aborts the request when the refresh is abandoned. */
+  readonly signal: AbortSignal;
+}
+
 /**
  * What a refresh call gets besides the session.
  *
@@ -14,7 +22,7 @@ export interface RefreshContext {
   /** Aborts when the refresh is abandoned: logout, a new login, `refreshTimeout`, `dispose()`. */
   readonly signal: AbortSignal;
   /** An axios request config for the refresh request: `{ skipAuth: true, signal }`. */
-  readonly config: { readonly skipAuth: true; readonly signal: AbortSignal };
+  readonly config: RefreshRequestConfig;
   /** 0 for the first attempt, then 1, 2, … for retries after network errors. */
   readonly attempt: number;
 }
@@ -109,7 +117,13 @@ export function parseStoreOptions<TUser>(options: unknown): StoreSettings<TUser>
   }
   if (o.clock !== undefined) assertClock(o.clock);
   const scheduler = o.scheduler as Partial<SchedulerLike> | undefined | null;
-  if (scheduler !== undefined && (typeof scheduler !== 'object' || scheduler === null || typeof scheduler.schedule !== 'function' || typeof scheduler.now !== 'function')) {
+  if (
+    scheduler !== undefined &&
+    (typeof scheduler !== 'object' ||
+      scheduler === null ||
+      typeof scheduler.schedule !== 'function' ||
+      typeof scheduler.now !== 'function')
+  ) {
     throw new TypeError('`new SessionStore()` option `scheduler` must be an RxJS SchedulerLike');
   }
   return {

@@ -23,7 +23,7 @@ declare module 'axios' {
   }
 }
 
-const bound = new WeakSet<object>();
+const bound = new WeakSet();
 
 /**
  * Binds an axios instance to a store, and returns the function that unbinds it.
@@ -66,9 +66,11 @@ export function bindAxios<TUser>(
   instance: AxiosInstance,
   options: BindAxiosOptions = {},
 ): () => void {
-  const link = storeLinks.get(store as object);
+  const link = storeLinks.get(store);
   if (link === undefined) {
-    if (typeof store === 'object' && store !== null && 'dispose' in store && 'session$' in store) {
+    // Callers without types can pass anything: judged as unknown.
+    const given: unknown = store;
+    if (typeof given === 'object' && given !== null && 'dispose' in given && 'session$' in given) {
       throw new SessionError('DISPOSED', '`bindAxios()` was called with a disposed SessionStore');
     }
     throw new TypeError('`bindAxios(store, instance)` needs a SessionStore as `store`');
@@ -94,11 +96,19 @@ export function bindAxios<TUser>(
   return unbind;
 }
 
+/** What `assertInstance` probes, level by level: callers without types can pass anything. */
+interface InstanceShape {
+  interceptors?: { request?: { use?: unknown } };
+  defaults?: { headers?: unknown };
+}
+
 function assertInstance(instance: unknown): asserts instance is AxiosInstance {
-  const candidate = instance as Partial<AxiosInstance> | null | undefined;
+  const candidate =
+    (typeof instance === 'function' || typeof instance === 'object') && instance !== null
+      ? (instance as InstanceShape)
+      : undefined;
   const looksRight =
-    (typeof candidate === 'function' || typeof candidate === 'object') &&
-    candidate !== null &&
+    candidate !== undefined &&
     typeof candidate.interceptors?.request?.use === 'function' &&
     typeof candidate.defaults?.headers === 'object';
   if (!looksRight) {

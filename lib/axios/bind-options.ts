@@ -61,7 +61,7 @@ export function parseBindOptions(options: unknown): BindSettings {
     shouldRefresh = isUnauthorized,
   } = options as BindAxiosOptions;
   if (typeof header !== 'string' || !HTTP_TOKEN.test(header)) {
-    throw new TypeError('`bindAxios()` option `header` must be a header name such as \'Authorization\'');
+    throw new TypeError("`bindAxios()` option `header` must be a header name such as 'Authorization'");
   }
   if (typeof scheme !== 'string' || (scheme !== '' && !HTTP_TOKEN.test(scheme))) {
     throw new TypeError("`bindAxios()` option `scheme` must be a word such as 'Bearer', or '' for the raw token");

@@ -130,15 +130,17 @@ export class AxiosBinding {
     // itself, but no other header: a custom one needs the same guard.
     this.#guardRedirects = settings.header.toLowerCase() !== 'authorization';
     this.#shouldRefresh = settings.shouldRefresh;
-    const binding = this;
+    const fence = (config: unknown): void => {
+      if (typeof config === 'object' && config !== null && (config as Tagged).rxSessionBinding === this && this.#active) {
+        this.#fenceAdapter(config as Tagged);
+      }
+    };
     // First in every request's `transformRequest` (see `#noteEpoch`): axios runs the
-    // transforms after every interceptor, right before it picks the adapter.
+    // transforms after every interceptor, right before it picks the adapter, with the
+    // request's config as `this`.
     this.#gate = Object.assign(
       function fenceGate(this: unknown, data: unknown): unknown {
-        const config = this as Tagged | undefined;
-        if (typeof config === 'object' && config !== null && config.rxSessionBinding === binding && binding.#active) {
-          binding.#fenceAdapter(config);
-        }
+        fence(this);
         return data;
       },
       { [GATE]: true },
@@ -160,6 +162,7 @@ export class AxiosBinding {
     defaults.adapter = this.#fenceFor(isFence(adapter) ? adapter[WRAPPED] : adapter);
     // `api.create()` copies the defaults, token, gate and fence included: hand out a
     // child that starts clean instead (it is not bound; bind it if it should follow).
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- kept for uninstall(), called with `.call(instance)`
     const create = instance.create as AxiosInstance['create'] | undefined;
     if (typeof create === 'function') {
       this.#originalCreate = create;
@@ -385,7 +388,8 @@ export class AxiosBinding {
     if (wait !== undefined) return waitThen(config, wait, () => this.#dispatch(config, original));
     // Found expired just now, with no refresh to renew it: the session ended; judge again.
     if (this.#link.state().scope !== scope) return this.#dispatch(config, original);
-    const recover = config.rxSessionRetried === true || !this.#link.canRefresh() ? undefined : this.#recovery(config, original, sent);
+    const recover =
+      config.rxSessionRetried === true || !this.#link.canRefresh() ? undefined : this.#recovery(config, original, sent);
     return sendTied(config, scope, real, this.#header, recover);
   }
 
@@ -412,7 +416,11 @@ export class AxiosBinding {
         refreshed = true;
       });
       // A body that can be read only once cannot be sent again: the refresh still helps later requests.
-      if (!replayable(config.data)) return refresh.then(() => Promise.reject(error), () => Promise.reject(error));
+      if (!replayable(config.data))
+        return refresh.then(
+          () => Promise.reject(error),
+          () => Promise.reject(error),
+        );
       return waitThen(config, refresh, () => {
         this.#refresh();
         // Refreshed, or rotated (or ended) meanwhile: send it again, judged afresh.
@@ -424,7 +432,7 @@ export class AxiosBinding {
   #asksRefresh(error: AxiosError, config: Tagged): boolean {
     if (this.#shouldRefresh === isUnauthorized) return error.response?.status === 401;
     try {
-      return this.#shouldRefresh(asCallerSees(error, config)) === true;
+      return this.#shouldRefresh(asCallerSees(error, config));
     } catch {
       return false;
     }

@@ -18,6 +18,7 @@ const PLAINLY_RELATIVE = /^(?:$|[?#]|\/(?![/\\\t\n\r])|[\w.~%-]+(?:[/?#]|$))/;
 // A clean http(s) URL's scheme and authority: no whitespace, control characters,
 // backslashes or userinfo, which the parser would treat specially. Its origin is that of
 // the whole URL, so a small cache keyed by it keeps `new URL()` off the hot path.
+// eslint-disable-next-line no-control-regex -- control characters are what it must exclude
 const CLEAN_AUTHORITY = /^https?:\/\/[^/?#\\@\s\x00-\x1f]*(?=[/?#]|$)/i;
 // Relative URLs resolve against these: a URL that lands on both hosts is relative (an
 // absolute URL cannot name two hosts), so no absolute URL can pass for a relative one.
@@ -128,6 +129,7 @@ export function createOriginPolicy(
 
   return function mayCarryToken(config: UrlConfig): boolean {
     const raw = config.url;
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a URL object (or anything axios stringifies) by its string form
     const url = typeof raw === 'string' ? raw : raw == null ? '' : String(raw);
     const base = config.baseURL;
     // As axios' buildFullPath: a baseURL is used unless the url is an absolute string
@@ -135,6 +137,7 @@ export function createOriginPolicy(
     const replacesBase = typeof raw === 'string' && ABSOLUTE_URL.test(url) && config.allowAbsoluteUrls !== false;
     if (base != null && base !== '' && (raw == null || (typeof raw === 'string' && !replacesBase))) {
       // "<base>/<url>" goes to baseURL's origin, allowed by definition for the instance's own.
+      // eslint-disable-next-line @typescript-eslint/no-base-to-string -- as `url` above
       return base === defaultBaseURL() || allowed(targetOf(String(base)));
     }
     return allowed(targetOf(url));

@@ -15,7 +15,11 @@ const noop = (): void => undefined;
 export function waitThen(config: InternalAxiosRequestConfig, wait: Promise<unknown>, next: () => AxiosPromise): AxiosPromise {
   const signal = config.signal;
   const token = config.cancelToken as
-    | { reason?: unknown; subscribe?: (fn: (reason: unknown) => void) => void; unsubscribe?: (fn: (reason: unknown) => void) => void }
+    | {
+        reason?: unknown;
+        subscribe?: (fn: (reason: unknown) => void) => void;
+        unsubscribe?: (fn: (reason: unknown) => void) => void;
+      }
     | undefined;
   return new Promise((resolve, reject) => {
     let done = false;
@@ -48,7 +52,9 @@ export function waitThen(config: InternalAxiosRequestConfig, wait: Promise<unkno
 export function replayable(data: unknown): boolean {
   if (data === null || typeof data !== 'object') return true;
   const body = data as { pipe?: unknown; getReader?: unknown; [Symbol.asyncIterator]?: unknown };
-  return typeof body.pipe !== 'function' && typeof body.getReader !== 'function' && typeof body[Symbol.asyncIterator] !== 'function';
+  return (
+    typeof body.pipe !== 'function' && typeof body.getReader !== 'function' && typeof body[Symbol.asyncIterator] !== 'function'
+  );
 }
 
 /**

@@ -1,7 +1,6 @@
 import type { GenericAbortSignal } from 'axios';
 import { isSessionError, type SessionError } from '../errors';
 
-
 /** The event a {@link RequestSignal} hands its listeners: what axios' adapters expect. */
 export interface AbortEventLike {
   readonly type: 'abort';

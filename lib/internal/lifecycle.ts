@@ -200,7 +200,7 @@ export class Lifecycle<TUser> {
       retryUntil: () => {
         const { session } = this.#host.state();
         const alive = session.expiresAt !== undefined && this.#rejected !== session.token;
-        return alive ? (session.expiresAt as number) : startedAt + timeout;
+        return alive ? session.expiresAt : startedAt + timeout;
       },
       failed: (error, retryIn, { status, network }) =>
         this.#host.event({ type: 'refresh-error', at: clock.now(), error, retryIn, status, network }),
@@ -303,12 +303,15 @@ export class Lifecycle<TUser> {
       return;
     }
     this.#timing = true;
-    this.#timer = this.#settings.clock.setTimeout(() => {
-      this.#timing = false;
-      this.#timer = undefined;
-      // Fired late or early, the clock decides: due now, or wait again.
-      if (this.#planned !== undefined) this.#wait();
-    }, Math.min(wait, MAX_WAIT));
+    this.#timer = this.#settings.clock.setTimeout(
+      () => {
+        this.#timing = false;
+        this.#timer = undefined;
+        // Fired late or early, the clock decides: due now, or wait again.
+        if (this.#planned !== undefined) this.#wait();
+      },
+      Math.min(wait, MAX_WAIT),
+    );
   }
 
   #fire(): void {

@@ -33,7 +33,7 @@ export interface StoreLink {
 
 /** The store's state as a binding needs it. */
 export interface StoreState {
-  readonly session: Session<unknown>;
+  readonly session: Session;
   readonly scope: AbortScope | null;
 }
 

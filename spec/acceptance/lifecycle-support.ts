@@ -95,9 +95,14 @@ export async function startApiServer(initialValid: string[] = []): Promise<ApiSe
           return;
         }
         if (state.apiGate) await state.apiGate(call);
-        if (path === '/forbidden') return send(req, res, call, 401, { error: 'forbidden' });
+        if (path === '/forbidden') {
+          send(req, res, call, 401, { error: 'forbidden' });
+          return;
+        }
         if (path === '/teapot') {
-          return valid.has(bearer) ? send(req, res, call, 200, { ok: true }) : send(req, res, call, 419, { error: 'expired' });
+          if (valid.has(bearer)) send(req, res, call, 200, { ok: true });
+          else send(req, res, call, 419, { error: 'expired' });
+          return;
         }
         if (valid.has(bearer)) send(req, res, call, 200, { authorization: call.authorization });
         else send(req, res, call, 401, { error: 'invalid_token' });
@@ -214,7 +219,10 @@ export async function settle<T>(p: Promise<T>): Promise<{ ok: true; value: T } |
 }
 
 /** Tracks whether a promise settled yet, without awaiting it. */
-export function track<T>(p: Promise<T>): { settled: () => boolean; result: Promise<{ ok: true; value: T } | { ok: false; error: unknown }> } {
+export function track<T>(p: Promise<T>): {
+  settled: () => boolean;
+  result: Promise<{ ok: true; value: T } | { ok: false; error: unknown }>;
+} {
   let done = false;
   const result = settle(p).then((r) => {
     done = true;

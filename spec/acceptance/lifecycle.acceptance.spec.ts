@@ -4,7 +4,13 @@
  * the README only; the library is treated as a black box.
  */
 import { inspect } from 'node:util';
-import axios, { AxiosError, type AxiosAdapter, type AxiosInstance, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
+import axios, {
+  AxiosError,
+  type AxiosAdapter,
+  type AxiosInstance,
+  type AxiosResponse,
+  type InternalAxiosRequestConfig,
+} from 'axios';
 import { VirtualTimeScheduler } from 'rxjs';
 import {
   SessionStore,
@@ -109,12 +115,18 @@ function thrownBy(fn: () => unknown): unknown {
 const typesOf = (events: SessionEvent[]): string[] => events.map((e) => e.type);
 
 /** An adapter fake that holds every request until the test answers it. */
-function holdingAdapter(): { adapter: AxiosAdapter; held: { config: InternalAxiosRequestConfig; answer: (status: number) => void }[] } {
+function holdingAdapter(): {
+  adapter: AxiosAdapter;
+  held: { config: InternalAxiosRequestConfig; answer: (status: number) => void }[];
+} {
   const held: { config: InternalAxiosRequestConfig; answer: (status: number) => void }[] = [];
   const adapter: AxiosAdapter = (config) =>
     new Promise<AxiosResponse>((resolve, reject) => {
       const onAbort = (): void => reject(new axios.CanceledError(undefined, config));
-      if (config.signal?.aborted) return onAbort();
+      if (config.signal?.aborted) {
+        onAbort();
+        return;
+      }
       config.signal?.addEventListener?.('abort', onAbort);
       held.push({
         config,
@@ -384,12 +396,14 @@ describe('expiry', () => {
     const token = jwtExpiringAt(vc.now() - 60_000);
     const err = thrownBy(() => store.login(token));
     expect(isSessionError(err, 'EXPIRED')).toBe(true);
-    expect(String((err as Error).message)).not.toContain(token);
+    expect((err as Error).message).not.toContain(token);
   });
 
   it('`initial` with an already-expired token and no refresher throws EXPIRED', () => {
     const vc = new VirtualClock();
-    const err = thrownBy(() => new SessionStore<User>({ clock: vc.clock, initial: { token: 'tok-A', expiresAt: vc.now() - 1_000 } }));
+    const err = thrownBy(
+      () => new SessionStore<User>({ clock: vc.clock, initial: { token: 'tok-A', expiresAt: vc.now() - 1_000 } }),
+    );
     expect(isSessionError(err, 'EXPIRED')).toBe(true);
   });
 
@@ -588,9 +602,9 @@ describe('timers are not leaked', () => {
   it('logout during a network-error backoff clears the retry timer and no attempt follows', async () => {
     let attempts = 0;
     const { store, vc } = makeStore({
-      refresh: async () => {
+      refresh: () => {
         attempts += 1;
-        throw networkError();
+        return Promise.reject(networkError());
       },
     });
     store.login({ token: 'tok-A', expiresAt: vc.now() + 3_600_000 });
@@ -605,7 +619,7 @@ describe('timers are not leaked', () => {
     expect(attempts).toBe(1);
   });
 
-  it('with jest fake timers, no timer is left after logout or dispose', async () => {
+  it('with jest fake timers, no timer is left after logout or dispose', () => {
     jest.useFakeTimers({ now: Date.UTC(2031, 5, 1), doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
     const r = manualRefresh();
     const store = new SessionStore<User>({ refresh: r.fn });
@@ -674,9 +688,9 @@ describe('failure policy', () => {
   it('a non-network error ends the session at once with "refresh-failed"', async () => {
     let attempts = 0;
     const { store, vc } = makeStore({
-      refresh: async () => {
+      refresh: () => {
         attempts += 1;
-        throw new TypeError('boom');
+        return Promise.reject(new TypeError('boom'));
       },
     });
     const log = record(store);
@@ -693,7 +707,7 @@ describe('failure policy', () => {
     ['a token with a newline', 'tok\nB'],
     ['credentials without a token', { refreshToken: 'rt' }],
   ])('a refresh that returns unusable credentials (%s) ends the session with "refresh-failed"', async (_label, value) => {
-    const { store } = makeStore({ refresh: async () => value as unknown as RefreshResult });
+    const { store } = makeStore({ refresh: () => Promise.resolve(value as unknown as RefreshResult) });
     const log = record(store);
     store.login('tok-A');
     const result = await settle(store.refresh());
@@ -739,16 +753,16 @@ describe('failure policy', () => {
     expect(result.ok && result.value.token).toBe('fresh-1');
     expect(store.session.token).toBe('fresh-1');
     expect(log.logouts).toEqual([]);
-    const errors = log.events.filter((e) => e.type === 'refresh-error') as Array<Extract<SessionEvent, { type: 'refresh-error' }>>;
+    const errors = log.events.filter((e): e is Extract<SessionEvent, { type: 'refresh-error' }> => e.type === 'refresh-error');
     expect(errors.map((e) => e.retryIn)).toEqual([1_000, 2_000]);
   });
 
   it('a network error that lasts until the token expires is retried while the token has life, then ends the session with "refresh-failed"', async () => {
     let attempts = 0;
     const { store, vc } = makeStore({
-      refresh: async () => {
+      refresh: () => {
         attempts += 1;
-        throw networkError();
+        return Promise.reject(networkError());
       },
     });
     const log = record(store);
@@ -765,7 +779,7 @@ describe('failure policy', () => {
     expect(log.logouts.map((e) => e.reason)).toEqual(['refresh-failed']);
     expect(attempts).toBeGreaterThanOrEqual(2);
     expect(attempts).toBeLessThanOrEqual(5);
-    const last = log.events.filter((e) => e.type === 'refresh-error').pop() as Extract<SessionEvent, { type: 'refresh-error' }> | undefined;
+    const last = log.events.filter((e) => e.type === 'refresh-error').pop();
     expect(last?.retryIn).toBeUndefined();
   });
 
@@ -942,10 +956,10 @@ describe('refreshing$ and events$', () => {
   it('refresh-error events have retryIn for a network retry, undefined when final, and never quote a token from the error', async () => {
     let attempts = 0;
     const { store, vc } = makeStore({
-      refresh: async (session) => {
+      refresh: (session) => {
         attempts += 1;
-        if (attempts === 1) throw networkError();
-        throw new Error(`refresh rejected for ${session.refreshToken} / ${session.token}`);
+        if (attempts === 1) return Promise.reject(networkError());
+        return Promise.reject(new Error(`refresh rejected for ${String(session.refreshToken)} / ${session.token}`));
       },
     });
     const log = record(store);
@@ -955,7 +969,7 @@ describe('refreshing$ and events$', () => {
     await vc.advance(1_000); // the 1 s retry
     const result = await p.result;
     expect(!result.ok && isSessionError(result.error, 'REFRESH_FAILED')).toBe(true);
-    const errors = log.events.filter((e) => e.type === 'refresh-error') as Array<Extract<SessionEvent, { type: 'refresh-error' }>>;
+    const errors = log.events.filter((e): e is Extract<SessionEvent, { type: 'refresh-error' }> => e.type === 'refresh-error');
     expect(errors).toHaveLength(2);
     expect(errors[0]?.retryIn).toBe(1_000);
     expect(errors[1]?.retryIn).toBeUndefined();
@@ -989,7 +1003,9 @@ describe('bindAxios: 401 recovery over the wire', () => {
   it('50 parallel 401s across two bound instances give exactly one refresh call, and all 50 succeed with the new token', async () => {
     const w = await wire();
     w.store.login({ token: 'tok-OLD', refreshToken: 'rt-0' });
-    const requests = Array.from({ length: 50 }, (_, i) => (i % 2 === 0 ? w.api1 : w.api2).get<{ authorization: string }>(`/api/item/${i}`));
+    const requests = Array.from({ length: 50 }, (_, i) =>
+      (i % 2 === 0 ? w.api1 : w.api2).get<{ authorization: string }>(`/api/item/${i}`),
+    );
     const results = await Promise.all(requests.map((r) => settle(r)));
     expect(results.filter((r) => r.ok)).toHaveLength(50);
     for (const r of results) expect(r.ok && r.value.data.authorization).toBe('Bearer fresh-1');
@@ -1238,6 +1254,7 @@ describe('bindAxios: the refresh call itself', () => {
   it('the documented way (ctx.config through a bound instance) sends no stale token and does not deadlock', async () => {
     const server = await startApiServer();
     servers.push(server);
+    // eslint-disable-next-line prefer-const -- assigned after the store whose refresh closes over it
     let api!: AxiosInstance;
     const { store } = makeStore({
       refresh: async (_s, ctx) => {
@@ -1256,6 +1273,7 @@ describe('bindAxios: the refresh call itself', () => {
   it('a careless refresh through a bound instance (no ctx.config) ends within refreshTimeout with "refresh-failed", without looping', async () => {
     const server = await startApiServer();
     servers.push(server);
+    // eslint-disable-next-line prefer-const -- assigned after the store whose refresh closes over it
     let api!: AxiosInstance;
     let calls = 0;
     const { store, vc } = makeStore({
@@ -1287,6 +1305,7 @@ describe('bindAxios: the refresh call itself', () => {
     const server = await startApiServer();
     servers.push(server);
     server.onRefresh = () => ({ status: 401, body: { error: 'invalid_grant' } });
+    // eslint-disable-next-line prefer-const -- assigned after the store whose refresh closes over it
     let api!: AxiosInstance;
     let calls = 0;
     const { store } = makeStore({
@@ -1352,9 +1371,9 @@ describe('expiry and bound requests', () => {
   /** An adapter fake that answers 200 at once and records the Authorization header it saw. */
   function recordingAdapter(): { adapter: AxiosAdapter; seen: unknown[] } {
     const seen: unknown[] = [];
-    const adapter: AxiosAdapter = async (config) => {
+    const adapter: AxiosAdapter = (config) => {
       seen.push(config.headers.get('Authorization') ?? undefined);
-      return { data: {}, status: 200, statusText: 'OK', headers: {}, config, request: {} };
+      return Promise.resolve({ data: {}, status: 200, statusText: 'OK', headers: {}, config, request: {} });
     };
     return { adapter, seen };
   }
@@ -1419,13 +1438,21 @@ describe('expiry and bound requests', () => {
     const b = track(api2.get('/b'));
     await flush();
     expect(seen).toEqual([]);
-    r.calls[0]?.reject(new AxiosError('Request failed with status code 400', 'ERR_BAD_REQUEST', undefined, {}, {
-      data: { error: 'invalid_grant' },
-      status: 400,
-      statusText: 'Bad Request',
-      headers: {},
-      config: { headers: new axios.AxiosHeaders() },
-    }));
+    r.calls[0]?.reject(
+      new AxiosError(
+        'Request failed with status code 400',
+        'ERR_BAD_REQUEST',
+        undefined,
+        {},
+        {
+          data: { error: 'invalid_grant' },
+          status: 400,
+          statusText: 'Bad Request',
+          headers: {},
+          config: { headers: new axios.AxiosHeaders() },
+        },
+      ),
+    );
     await flush();
     expect(a.settled() && b.settled()).toBe(true);
     for (const t of [a, b]) {

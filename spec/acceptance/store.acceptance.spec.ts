@@ -230,7 +230,12 @@ describe('SessionStore: update()', () => {
     const store = new SessionStore();
     store.login(T1);
     store.logout();
-    expect(isSessionError(thrown(() => store.update({ user: 'x' })), 'NOT_AUTHENTICATED')).toBe(true);
+    expect(
+      isSessionError(
+        thrown(() => store.update({ user: 'x' })),
+        'NOT_AUTHENTICATED',
+      ),
+    ).toBe(true);
   });
 
   it('update() can never leave an authenticated session without a string token', () => {
@@ -368,7 +373,12 @@ describe('SessionStore: dispose()', () => {
     store.login(T1);
     store.dispose();
     expect(() => store.dispose()).not.toThrow();
-    expect(isSessionError(thrown(() => store.login(T1)), 'DISPOSED')).toBe(true);
+    expect(
+      isSessionError(
+        thrown(() => store.login(T1)),
+        'DISPOSED',
+      ),
+    ).toBe(true);
   });
 });
 
@@ -392,18 +402,21 @@ describe('Bad input (3.7)', () => {
     ['an array', [T1]],
   ];
 
-  it.each(badTokens)('login() with %s throws SessionError INVALID_TOKEN, emits nothing, changes nothing (anonymous)', (_label, bad) => {
-    const store = new SessionStore();
-    const { log } = record(store);
-    const before = store.session;
-    const err = thrown(() => store.login(bad as string));
-    expect(err).toBeInstanceOf(SessionError);
-    expect(isSessionError(err, 'INVALID_TOKEN')).toBe(true);
-    expect(store.session).toBe(before);
-    expect(log.sessions).toHaveLength(1);
-    expect(log.tokens).toEqual([null]);
-    expect(log.logouts).toEqual([]);
-  });
+  it.each(badTokens)(
+    'login() with %s throws SessionError INVALID_TOKEN, emits nothing, changes nothing (anonymous)',
+    (_label, bad) => {
+      const store = new SessionStore();
+      const { log } = record(store);
+      const before = store.session;
+      const err = thrown(() => store.login(bad as string));
+      expect(err).toBeInstanceOf(SessionError);
+      expect(isSessionError(err, 'INVALID_TOKEN')).toBe(true);
+      expect(store.session).toBe(before);
+      expect(log.sessions).toHaveLength(1);
+      expect(log.tokens).toEqual([null]);
+      expect(log.logouts).toEqual([]);
+    },
+  );
 
   it.each(badTokens)('login({ token: %s }) throws INVALID_TOKEN and keeps the current session (authenticated)', (_label, bad) => {
     const store = new SessionStore();
@@ -428,7 +441,12 @@ describe('Bad input (3.7)', () => {
   it('non-object, non-string input to login() throws INVALID_TOKEN', () => {
     const store = new SessionStore();
     for (const bad of [Symbol('t'), 10n, () => T1]) {
-      expect(isSessionError(thrown(() => store.login(bad as unknown as string)), 'INVALID_TOKEN')).toBe(true);
+      expect(
+        isSessionError(
+          thrown(() => store.login(bad as unknown as string)),
+          'INVALID_TOKEN',
+        ),
+      ).toBe(true);
     }
     expect(store.session.token).toBeNull();
   });
@@ -439,8 +457,8 @@ describe('Bad input (3.7)', () => {
     for (const bad of [`${secret}\r\nX: y`, `${secret}\u0000`, ` ${secret}\n`]) {
       const err = thrown(() => store.login(bad));
       expect(isSessionError(err)).toBe(true);
-      expect(String((err as Error).message)).not.toContain(secret);
-      expect(String((err as Error).message).length).toBeGreaterThan(0);
+      expect(String((err as { message?: unknown }).message)).not.toContain(secret);
+      expect(String((err as { message?: unknown }).message).length).toBeGreaterThan(0);
     }
   });
 
@@ -467,8 +485,7 @@ describe('Bad input (3.7)', () => {
     // either is accepted, as long as it names `initial` or is INVALID_TOKEN, and hides the value.
     const secret = 'SUPERSECRET-initial';
     const err = thrown(() => new SessionStore({ initial: `${secret}\r\n` }));
-    const ok =
-      isSessionError(err, 'INVALID_TOKEN') || (err instanceof TypeError && err.message.includes('initial'));
+    const ok = isSessionError(err, 'INVALID_TOKEN') || (err instanceof TypeError && err.message.includes('initial'));
     expect(ok).toBe(true);
     expect((err as Error).message).not.toContain(secret);
   });
@@ -606,7 +623,12 @@ describe('Reentrancy (3.8)', () => {
     expect(log.completed.sort()).toEqual(ALL_STREAMS);
     expect(log.tokens).toEqual([T1, null]);
     expect(api.defaults.headers.common['Authorization']).toBeUndefined();
-    expect(isSessionError(thrown(() => store.login(T2)), 'DISPOSED')).toBe(true);
+    expect(
+      isSessionError(
+        thrown(() => store.login(T2)),
+        'DISPOSED',
+      ),
+    ).toBe(true);
   });
 
   it('a reentrant logout keeps a bound instance consistent with the final state', () => {

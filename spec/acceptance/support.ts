@@ -6,6 +6,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import axios, {
   type AxiosAdapter,
+  type AxiosHeaderValue,
   type AxiosInstance,
   type AxiosResponse,
   type InternalAxiosRequestConfig,
@@ -195,7 +196,8 @@ export function okResponse(config: InternalAxiosRequestConfig, data: unknown = {
 
 /** Reads a header from the config an adapter receives (case-insensitive). */
 export function headerOf(config: InternalAxiosRequestConfig, name: string): string | undefined {
-  const v = config.headers.get(name);
+  // axios' types leave out the `undefined` that get() returns for a missing header.
+  const v = config.headers.get(name) as AxiosHeaderValue | undefined;
   return v === undefined || v === null || v === false ? undefined : String(v);
 }
 
@@ -204,9 +206,9 @@ export function headerOf(config: InternalAxiosRequestConfig, name: string): stri
  */
 export function recordingAdapter(): { adapter: AxiosAdapter; configs: InternalAxiosRequestConfig[] } {
   const configs: InternalAxiosRequestConfig[] = [];
-  const adapter: AxiosAdapter = async (config) => {
+  const adapter: AxiosAdapter = (config) => {
     configs.push(config);
-    return okResponse(config);
+    return Promise.resolve(okResponse(config));
   };
   return { adapter, configs };
 }
@@ -227,7 +229,10 @@ export function holdingAdapter(): {
       configs.push(config);
       const signal = config.signal;
       const onAbort = (): void => reject(new axios.CanceledError(undefined, config));
-      if (signal?.aborted) return onAbort();
+      if (signal?.aborted) {
+        onAbort();
+        return;
+      }
       signal?.addEventListener?.('abort', onAbort);
       releases.push(() => {
         signal?.removeEventListener?.('abort', onAbort);

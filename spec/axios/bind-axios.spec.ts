@@ -245,6 +245,7 @@ describe('bindAxios', () => {
       const store = new SessionStore();
       const api = axios.create();
       const unbind = bindAxios(store, api);
+      // eslint-disable-next-line @typescript-eslint/no-unsafe-argument -- jest types its asymmetric matchers as any
       expect(() => bindAxios(store, api)).toThrow(expect.objectContaining({ code: 'ALREADY_BOUND' }));
       unbind();
       expect(() => bindAxios(store, api)).not.toThrow();
@@ -260,8 +261,11 @@ describe('bindAxios', () => {
       store.dispose();
       const error = (await pending) as AxiosError;
       expect(axios.isCancel(error)).toBe(true);
-      expect(isSessionError(error.config?.signal && (error.config.signal as { reason?: unknown }).reason, 'SESSION_ENDED')).toBe(true);
+      expect(isSessionError(error.config?.signal && (error.config.signal as { reason?: unknown }).reason, 'SESSION_ENDED')).toBe(
+        true,
+      );
       expect(api.defaults.headers.common['Authorization']).toBeUndefined();
+      // eslint-disable-next-line @typescript-eslint/no-unsafe-argument -- jest types its asymmetric matchers as any
       expect(() => bindAxios(store, axios.create())).toThrow(expect.objectContaining({ code: 'DISPOSED' }));
     });
   });

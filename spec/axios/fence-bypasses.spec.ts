@@ -199,7 +199,6 @@ describe('the fence holds when other code routes around the binding', () => {
 });
 
 describe('retried and moved configs', () => {
-
   it('never sends an old token kept in a config, however many rotations ago', async () => {
     const { store, api } = unboundPair();
     bindAxios(store, api);
@@ -303,6 +302,7 @@ describe('retried and moved configs', () => {
     const rebound = bindAxios(store, api);
     api.create = mine;
     rebound();
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- compares the method's identity, never calls it
     expect(api.create).toBe(mine);
     store.dispose();
   });
@@ -337,7 +337,9 @@ describe('retried and moved configs', () => {
     expect(getSessionEnd(error)).toBeDefined();
     store.login('second-user');
     server.release();
-    const retried = await api.request<{ authorization: string | null }>({ ...error!.config!, url: '/retried' });
+    const config = error?.config;
+    if (config === undefined) throw new Error('the cancelled request carries no config');
+    const retried = await api.request<{ authorization: string | null }>({ ...config, url: '/retried' });
     expect(retried.data.authorization).toBe('Bearer second-user');
   });
 });
@@ -359,10 +361,13 @@ describe('unbind and dispose while requests wait in the interceptor chain', () =
 
   it.each([
     ['dispose()', (store: SessionStore): void => store.dispose()],
-    ['logout() after unbind()', (store: SessionStore, unbind: () => void): void => {
-      unbind();
-      store.logout();
-    }],
+    [
+      'logout() after unbind()',
+      (store: SessionStore, unbind: () => void): void => {
+        unbind();
+        store.logout();
+      },
+    ],
   ])('%s: a waiting request of the ended session never leaves', async (_label, end) => {
     const { store, api, held, unbind } = boundBehindGate();
     const pending = outcome(api.post('/transfer-money', { amount: 1 }));
@@ -478,7 +483,10 @@ describe('streams and adapters that throw', () => {
     await new Promise((resolve) => setTimeout(resolve, 60)); // chunks pile up, unread
     store.logout();
     const read = (async () => {
-      for await (const chunk of response.data) void chunk;
+      const chunks = response.data[Symbol.asyncIterator]();
+      while (!(await chunks.next()).done) {
+        // read and drop
+      }
       return 'ended without error';
     })();
     await expect(read).rejects.toBeDefined();

@@ -5,7 +5,6 @@ import { bindAxios, getSessionEnd, isSessionError, SessionStore } from '../../li
 import { gate, outcome } from '../support/outcome';
 import { startServer, type TestServer } from '../support/test-server';
 
-
 describe('logout is a fence (over the wire)', () => {
   let server: TestServer;
   let store: SessionStore;
@@ -124,9 +123,7 @@ describe('logout is a fence (over the wire)', () => {
     expect(getSessionEnd(result.error)?.reason).toBe('replaced');
     expect(second.data.authorization).toBe('Bearer user-2-token');
     await server.droppedAtLeast(1);
-    expect(server.seen.filter((r) => r.authorization === 'Bearer user-1-token').map((r) => r.path)).toEqual([
-      '/slow/user-1',
-    ]);
+    expect(server.seen.filter((r) => r.authorization === 'Bearer user-1-token').map((r) => r.path)).toEqual(['/slow/user-1']);
   });
 
   it('one logout fences every bound instance', async () => {
@@ -202,8 +199,9 @@ describe('logout is a fence (over the wire)', () => {
       return config;
     });
     other.interceptors.request.use((config) => {
-      const { signal: _dropped, ...rest } = config;
-      return rest as typeof config;
+      const rest = { ...config };
+      delete rest.signal;
+      return rest;
     });
     bindAxios(store, other);
     store.login('old-token');

@@ -50,7 +50,12 @@ describe('the token goes only to allowed origins', () => {
       const api = axios.create();
       bindAxios(store, api, { allowedOrigins: [apiServer.origin] });
       const foreign = thirdParty.origin;
-      for (const url of [` ${foreign}/space`, `\n${foreign}/newline`, `\t${foreign}/tab`, `ht\ttp${foreign.slice(4)}/split-scheme`]) {
+      for (const url of [
+        ` ${foreign}/space`,
+        `\n${foreign}/newline`,
+        `\t${foreign}/tab`,
+        `ht\ttp${foreign.slice(4)}/split-scheme`,
+      ]) {
         await api.get(url);
       }
       await api.get('/x', { baseURL: ` ${foreign}` });

@@ -19,9 +19,11 @@ const viaAuthClient: RefreshFunction = async (session, { config }) => {
   return res.data.access_token;
 };
 
-function setup(
-  options: { refresh?: RefreshFunction | null; refreshTimeout?: number; bind?: BindAxiosOptions } = {},
-): { store: SessionStore; a: AxiosInstance; b: AxiosInstance } {
+function setup(options: { refresh?: RefreshFunction | null; refreshTimeout?: number; bind?: BindAxiosOptions } = {}): {
+  store: SessionStore;
+  a: AxiosInstance;
+  b: AxiosInstance;
+} {
   const refresh = options.refresh === undefined ? viaAuthClient : options.refresh;
   const store = new SessionStore({
     ...(refresh !== null ? { refresh } : {}),
@@ -137,12 +139,10 @@ describe('401 recovery over the wire', () => {
   });
 
   it('a careless refresh through the bound client ends within refreshTimeout, without looping', async () => {
-    let store!: SessionStore;
-    let a!: AxiosInstance;
-    ({ store, a } = setup({
+    const { store, a } = setup({
       refreshTimeout: 400,
       refresh: async () => (await a.post<{ access_token: string }>('/refresh')).data.access_token,
-    }));
+    });
     store.login('stale');
     const started = Date.now();
     const result = await outcome(a.get('/api/x'));
@@ -154,13 +154,11 @@ describe('401 recovery over the wire', () => {
   });
 
   it('a refresh that gets a 401 through the bound client fails at once, well within refreshTimeout', async () => {
-    let store!: SessionStore;
-    let a!: AxiosInstance;
-    ({ store, a } = setup({
+    const { store, a } = setup({
       refreshTimeout: 5_000,
       // Passes its signal but not skipAuth: it goes out, carries the stale token, and gets a 401.
       refresh: async (_s, { signal }) => (await a.post<{ access_token: string }>('/refresh', null, { signal })).data.access_token,
-    }));
+    });
     server.onRefresh = () => ({ status: 401, body: { error: 'invalid_token' } });
     store.login('stale');
     const started = Date.now();
@@ -222,7 +220,7 @@ describe('401 recovery over the wire', () => {
   it('the retry after a 401 runs no interceptor twice: the caller gets what its interceptors make of one response', async () => {
     const { store, a } = setup();
     a.interceptors.request.use((config) => ({ ...config, url: `/api${config.url ?? ''}` }));
-    a.interceptors.response.use((response) => response.data as unknown as typeof response);
+    a.interceptors.response.use((response) => response.data as typeof response);
     store.login('stale');
     const body = (await a.get('/me')) as unknown as { path: string; authorization: string };
     expect(body).toEqual({ path: '/api/me', authorization: 'Bearer tok-1' });

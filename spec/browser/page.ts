@@ -44,7 +44,8 @@ async function outcome(request: Promise<AxiosResponse>): Promise<Outcome> {
     return { ok: true, transport: kindOf(res.request), status: res.status, data: res.data as unknown };
   } catch (err) {
     const e = err as { name?: string; message?: string; code?: string; request?: unknown; config?: { signal?: unknown } };
-    const signal = e.config?.signal as { aborted?: boolean; reason?: unknown; constructor?: { name?: string } } | undefined;
+    const signal = e.config?.signal as
+      { aborted?: boolean; reason?: unknown; constructor?: { name?: string } } | null | undefined;
     const reason = signal?.reason as { name?: string; code?: string; reason?: string } | undefined | null;
     return {
       ok: false,
@@ -98,7 +99,9 @@ export interface ProbeOptions {
  */
 async function probe(options: ProbeOptions): Promise<Outcome> {
   const store = new SessionStore();
-  const api = axios.create(options.baseURL === undefined ? { adapter: options.adapter } : { adapter: options.adapter, baseURL: options.baseURL });
+  const api = axios.create(
+    options.baseURL === undefined ? { adapter: options.adapter } : { adapter: options.adapter, baseURL: options.baseURL },
+  );
   bindAxios(store, api, options.allowedOrigins === undefined ? {} : { allowedOrigins: options.allowedOrigins });
   store.login(options.token);
   try {

@@ -105,11 +105,7 @@ async function expectLogoutCancelsInFlight(adapter: Adapter, transport: string):
   const token = `tok-${adapter}-slow`;
 
   expect(await startSlowRequests(adapter, token)).toBe(3);
-  expect(srv.requestsTo('/slow').map((r) => r.authorization)).toEqual([
-    `Bearer ${token}`,
-    `Bearer ${token}`,
-    `Bearer ${token}`,
-  ]);
+  expect(srv.requestsTo('/slow').map((r) => r.authorization)).toEqual([`Bearer ${token}`, `Bearer ${token}`, `Bearer ${token}`]);
   expect(srv.slowAborted()).toBe(0);
 
   const result = await logoutAndCollect();

@@ -95,6 +95,7 @@ describe('per-request cancellation leaves nothing behind', () => {
     await pending;
     expect(signal.aborted).toBe(true);
     expect(heard).toEqual(['onabort', 'listener:abort']);
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-argument -- jest types its asymmetric matchers as any
     expect(() => signal.throwIfAborted()).toThrow(expect.objectContaining({ code: 'SESSION_ENDED', reason: 'expired' }));
   });
 

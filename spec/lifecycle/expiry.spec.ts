@@ -155,12 +155,25 @@ describe('expiry without a refresh', () => {
     expect(isSessionError(err, 'EXPIRED')).toBe(true);
     expect((err as Error).message).not.toContain('stale');
     expect(store.session.token).toBe('current');
-    expect(isSessionError(thrown(() => store.login(jwt(clock.now() - 5_000))), 'EXPIRED')).toBe(true);
-    expect(isSessionError(thrown(() => store.update({ expiresAt: clock.now() })), 'EXPIRED')).toBe(true);
+    expect(
+      isSessionError(
+        thrown(() => store.login(jwt(clock.now() - 5_000))),
+        'EXPIRED',
+      ),
+    ).toBe(true);
+    expect(
+      isSessionError(
+        thrown(() => store.update({ expiresAt: clock.now() })),
+        'EXPIRED',
+      ),
+    ).toBe(true);
     expect(store.session.token).toBe('current');
-    expect(isSessionError(thrown(() => new SessionStore({ clock, initial: jwt(clock.now() - 1_000) })), 'EXPIRED')).toBe(
-      true,
-    );
+    expect(
+      isSessionError(
+        thrown(() => new SessionStore({ clock, initial: jwt(clock.now() - 1_000) })),
+        'EXPIRED',
+      ),
+    ).toBe(true);
   });
 
   it('re-checks expiry when timers fire late (a machine that slept)', async () => {

@@ -73,7 +73,10 @@ export async function startAuthServer(): Promise<AuthServer> {
       }, state.refreshDelay);
       return;
     }
-    if (path === '/forbidden') return send(res, 401, { error: 'not_your_document' });
+    if (path === '/forbidden') {
+      send(res, 401, { error: 'not_your_document' });
+      return;
+    }
     const token = authorization?.startsWith('Bearer ') === true ? authorization.slice(7) : undefined;
     const ok = token !== undefined && valid.has(token);
     setTimeout(() => send(res, ok ? 200 : 401, ok ? { path, authorization } : { error: 'invalid_token' }), state.apiDelay);

@@ -31,7 +31,10 @@ export function fakeAdapter(options: { hold?: boolean } = {}): {
         }
       };
       const onAbort = (): void => reject(new CanceledError(undefined, config));
-      if (config.signal?.aborted) return onAbort();
+      if (config.signal?.aborted) {
+        onAbort();
+        return;
+      }
       config.signal?.addEventListener?.('abort', onAbort);
       if (options.hold) held.push({ config, respond });
       else respond();

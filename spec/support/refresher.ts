@@ -1,21 +1,21 @@
-import { AxiosError, type InternalAxiosRequestConfig } from 'axios';
+import { AxiosError, AxiosHeaders, type InternalAxiosRequestConfig } from 'axios';
 import type { AuthenticatedSession, Credentials, RefreshContext } from '../../lib';
 
 /** One call of the app's refresh function, answered by the test. */
 export interface RefreshCall {
-  readonly session: AuthenticatedSession<unknown>;
+  readonly session: AuthenticatedSession;
   readonly ctx: RefreshContext;
-  resolve(result: string | Credentials<unknown>): void;
+  resolve(result: string | Credentials): void;
   reject(error: unknown): void;
 }
 
 /** A refresh function whose calls a test answers one by one. */
 export function refresher(): {
-  fn: (session: AuthenticatedSession<unknown>, ctx: RefreshContext) => Promise<string | Credentials<unknown>>;
+  fn: (session: AuthenticatedSession, ctx: RefreshContext) => Promise<string | Credentials>;
   calls: RefreshCall[];
 } {
   const calls: RefreshCall[] = [];
-  const fn = (session: AuthenticatedSession<unknown>, ctx: RefreshContext): Promise<string | Credentials<unknown>> =>
+  const fn = (session: AuthenticatedSession, ctx: RefreshContext): Promise<string | Credentials> =>
     new Promise((resolve, reject) => calls.push({ session, ctx, resolve, reject }));
   return { fn, calls };
 }
@@ -26,17 +26,23 @@ export function jwt(expMs: number, claims: Record<string, unknown> = {}): string
   return `${part({ alg: 'HS256', typ: 'JWT' })}.${part({ sub: 'u1', ...claims, exp: Math.floor(expMs / 1000) })}.c2ln`;
 }
 
-const config = { headers: {} } as InternalAxiosRequestConfig;
+const config = { headers: new AxiosHeaders() } as InternalAxiosRequestConfig;
 
 /** What axios rejects with when the server answered `status`. */
 export function httpError(status: number, data: unknown = {}): AxiosError {
-  return new AxiosError(`Request failed with status code ${status}`, 'ERR_BAD_REQUEST', config, {}, {
-    status,
-    statusText: String(status),
-    data,
-    headers: {},
+  return new AxiosError(
+    `Request failed with status code ${status}`,
+    'ERR_BAD_REQUEST',
     config,
-  });
+    {},
+    {
+      status,
+      statusText: String(status),
+      data,
+      headers: {},
+      config,
+    },
+  );
 }
 
 /** What axios rejects with when no response came back. */
