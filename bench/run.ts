@@ -45,7 +45,16 @@ async function main(): Promise<void> {
     const scenario = ((await import(path.join(dir, file))) as { default: Scenario }).default;
     titles[scenario.id] = scenario.title;
     console.error(`${scenario.id}: ${scenario.title}`);
-    results[scenario.id] = await scenario.run(ctx);
+    try {
+      results[scenario.id] = await scenario.run(ctx);
+    } catch (err) {
+      // One broken scenario must not cost the others' figures.
+      console.error(err);
+      const message = err instanceof Error ? err.message.split('\n')[0]! : String(err);
+      results[scenario.id] = { ratio: null, goal: 'error', pass: false, error: message, rows: [{ metric: 'error', value: message }] };
+    }
+    // Each scenario's rows as soon as it is done (stderr), the whole table at the end (stdout).
+    console.error(table({ [scenario.id]: results[scenario.id]! }, titles));
   }
   const seconds = (Date.now() - started) / 1000;
 

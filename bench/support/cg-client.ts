@@ -4,6 +4,7 @@
  * It warms up, sends `requests` requests, and exits; the harness runs it at two request
  * counts and takes the difference, so start-up and warm-up cancel out.
  */
+import './jitless-env';
 import http from 'node:http';
 import type { AxiosInstance, CreateAxiosDefaults } from 'axios';
 import { CONCURRENCY, makeClient, NOOP_BASE, noopAdapter, probeClient, VARIANTS, WARMUP, type Probe, type Variant } from './variants';

@@ -1,0 +1,10 @@
+/**
+ * Imported first by the callgrind client. Under `node --jitless` there is no WebAssembly,
+ * and Node's fetch (undici) compiles its HTTP parser to WebAssembly when first set up:
+ * axios probes `fetch`, `Request`, `Response` and `FormData` when it loads, which
+ * then crashes an HTTP client with "WebAssembly is not defined". The http adapter (what
+ * axios uses in Node) does not need them, so the client hides them.
+ */
+const g = globalThis as Record<string, unknown>;
+for (const name of ['fetch', 'Request', 'Response', 'Headers', 'FormData']) delete g[name];
+export {};
