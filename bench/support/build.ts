@@ -34,12 +34,8 @@ export const ABLATIONS: Record<string, { file: string; from: string; to: string 
   ],
   // No gate in transformRequest (neither in the defaults nor per request).
   noGate: [
-    {
-      file: 'lib/axios/binding.ts',
-      from: 'defaults.transformRequest = [this.#gate, ...ungated(defaults.transformRequest)] as AxiosRequestTransformer[];',
-      to: '',
-    },
-    { file: 'lib/axios/binding.ts', from: 'if (head !== this.#gate) {', to: 'if (false) {' },
+    { file: 'lib/axios/binding.ts', from: 'defaults.transformRequest = this.#gated(defaults.transformRequest);', to: '' },
+    { file: 'lib/axios/binding.ts', from: 'if (!isGate(head) || head[OWNER] !== this) config', to: 'if (false) config' },
   ],
 };
 
