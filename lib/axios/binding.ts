@@ -60,16 +60,25 @@ function isFence(adapter: unknown): adapter is Fence {
 const RECENT_LIMIT = 64;
 
 type Redirect = NonNullable<InternalAxiosRequestConfig['beforeRedirect']>;
-type Transform = (this: unknown, data: unknown) => unknown;
+type Transform = (this: unknown, data: unknown, headers?: unknown) => unknown;
+// A gate is fused with the transform it runs before (`GATE` holds that transform, or `null`
+// for a gate alone, used only when a list has no transform): axios normalises the headers
+// once per transform step, so a step of its own would cost every request a full pass.
 const GATE = Symbol('rx-session.gate');
+type Gate = Transform & { [GATE]: Transform | null; [OWNER]: AxiosBinding };
 
-function isGate(fn: unknown): boolean {
+function isGate(fn: unknown): fn is Gate {
   return typeof fn === 'function' && GATE in fn;
 }
 
 /** A transform list without any rx-session gate (another binding's, on a moved config): a fresh array. */
 function ungated(transforms: unknown): unknown[] {
-  return toList(transforms).filter((fn) => !isGate(fn));
+  const list: unknown[] = [];
+  for (let fn of toList(transforms)) {
+    while (isGate(fn)) fn = fn[GATE];
+    if (fn !== null) list.push(fn);
+  }
+  return list;
 }
 
 function toList(transforms: unknown): unknown[] {
@@ -103,8 +112,10 @@ export class AxiosBinding {
   // The values this binding stamped lately. Where the token must not go (skipAuth, other
   // origins, signed out) these are removed, while a header of the caller's own is kept.
   readonly #recent: string[] = [];
-  /** Makes sure this binding's requests reach the adapter through its fence. */
-  readonly #gate: Transform;
+  /** Makes sure this binding's requests reach the adapter through its fence (see `#gated`). */
+  readonly #gateCheck: (config: unknown) => void;
+  readonly #gates = new WeakMap<Transform, Gate>();
+  #lone: Gate | undefined;
   #originalCreate: AxiosInstance['create'] | undefined;
   #create: AxiosInstance['create'] | undefined;
   /** Redirect guards: one for configs without a hook of their own, one per caller hook. */
@@ -130,21 +141,40 @@ export class AxiosBinding {
     // itself, but no other header: a custom one needs the same guard.
     this.#guardRedirects = settings.header.toLowerCase() !== 'authorization';
     this.#shouldRefresh = settings.shouldRefresh;
-    const fence = (config: unknown): void => {
-      if (typeof config === 'object' && config !== null && (config as Tagged).rxSessionBinding === this && this.#active) {
-        this.#fenceAdapter(config as Tagged);
+    // Fused with the first of every request's `transformRequest` (see `#noteEpoch`): axios
+    // runs the transforms after every interceptor, right before it picks the adapter.
+    this.#gateCheck = (target) => {
+      const config = target as Tagged | null | undefined;
+      if (typeof config === 'object' && config !== null && config.rxSessionBinding === this && this.#active) {
+        this.#fenceAdapter(config);
       }
     };
-    // First in every request's `transformRequest` (see `#noteEpoch`): axios runs the
-    // transforms after every interceptor, right before it picks the adapter, with the
-    // request's config as `this`.
-    this.#gate = Object.assign(
-      function fenceGate(this: unknown, data: unknown): unknown {
-        fence(this);
-        return data;
-      },
-      { [GATE]: true },
-    );
+  }
+
+  /** `transforms` with this binding's gate fused into the first one: a fresh array. */
+  #gated(transforms: unknown): AxiosRequestTransformer[] {
+    const list = ungated(transforms);
+    const first = list[0] as Transform | undefined;
+    list[0] = first === undefined ? (this.#lone ??= this.#gate(null)) : this.#gateFor(first);
+    return list as AxiosRequestTransformer[];
+  }
+
+  #gateFor(transform: Transform): Gate {
+    let gate = this.#gates.get(transform);
+    if (gate === undefined) {
+      gate = this.#gate(transform);
+      this.#gates.set(transform, gate);
+    }
+    return gate;
+  }
+
+  #gate(transform: Transform | null): Gate {
+    const check = this.#gateCheck;
+    const gate = function fenceGate(this: unknown, data: unknown, headers?: unknown): unknown {
+      check(this);
+      return transform === null ? data : transform.call(this, data, headers);
+    };
+    return Object.assign(gate, { [GATE]: transform, [OWNER]: this as AxiosBinding });
   }
 
   /** Installs the interceptors, the gate and the default fence. */
@@ -157,7 +187,7 @@ export class AxiosBinding {
     });
     this.#responseId = interceptors.response.use(checkDelivery, checkFailure);
     // In the defaults too, so that requests' merged copies already start with the gate.
-    defaults.transformRequest = [this.#gate, ...ungated(defaults.transformRequest)] as AxiosRequestTransformer[];
+    defaults.transformRequest = this.#gated(defaults.transformRequest);
     const adapter = defaults.adapter;
     defaults.adapter = this.#fenceFor(isFence(adapter) ? adapter[WRAPPED] : adapter);
     // `api.create()` copies the defaults, token, gate and fence included: hand out a
@@ -237,12 +267,10 @@ export class AxiosBinding {
     config.rxSessionBinding = this;
     config.rxSessionEpoch = this.#scope;
     if (this.#value !== null) this.#redact(config);
-    // The gate goes first in the request's own copy of the transforms.
+    // The gate is fused into the first transform of the request's own copy of the list.
     const transforms = config.transformRequest;
-    const head = Array.isArray(transforms) ? transforms[0] : transforms;
-    if (head !== this.#gate) {
-      config.transformRequest = [this.#gate, ...ungated(transforms)] as AxiosRequestTransformer[];
-    }
+    const head: unknown = Array.isArray(transforms) ? transforms[0] : transforms;
+    if (!isGate(head) || head[OWNER] !== this) config.transformRequest = this.#gated(transforms);
     return true;
   }
 

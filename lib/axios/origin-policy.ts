@@ -134,7 +134,9 @@ export function createOriginPolicy(
     const base = config.baseURL;
     // As axios' buildFullPath: a baseURL is used unless the url is an absolute string
     // (and allowAbsoluteUrls is not false); without a url, the request goes to baseURL.
-    const replacesBase = typeof raw === 'string' && ABSOLUTE_URL.test(url) && config.allowAbsoluteUrls !== false;
+    // A path ('/users', the common case) cannot match ABSOLUTE_URL: skip the regex for it.
+    const maybeAbsolute = url.charCodeAt(0) !== 47 || url.charCodeAt(1) === 47;
+    const replacesBase = typeof raw === 'string' && maybeAbsolute && ABSOLUTE_URL.test(url) && config.allowAbsoluteUrls !== false;
     if (base != null && base !== '' && (raw == null || (typeof raw === 'string' && !replacesBase))) {
       // "<base>/<url>" goes to baseURL's origin, allowed by definition for the instance's own.
       // eslint-disable-next-line @typescript-eslint/no-base-to-string -- as `url` above

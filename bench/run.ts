@@ -1,0 +1,114 @@
+/**
+ * `npm run bench [-- --quick] [-- --diagnose] [-- --only=1,3]`: runs every scenario in
+ * bench/scenarios/ (files named `<number>-<name>.ts`, each exporting a `Scenario`),
+ * prints a markdown table and writes bench/results.json.
+ *
+ * Timed comparisons run in this process (started with `--expose-gc`), variants
+ * interleaved round by round after a warm-up round; instruction counts run each client in
+ * its own `node --jitless` process under callgrind, in parallel up to one per core, after
+ * the timed scenarios, so that they do not disturb the timings.
+ */
+import { readdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { buildBenchBundles, ABLATIONS, ROOT } from './support/build';
+import { valgrindAvailable } from './support/callgrind';
+import { hasGc } from './support/stats';
+import { isSkipped, type BenchContext, type Row, type Scenario, type ScenarioResult } from './scenarios/types';
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const quick = args.includes('--quick');
+  const diagnose = args.includes('--diagnose');
+  const only = args
+    .find((a) => a.startsWith('--only='))
+    ?.slice('--only='.length)
+    .split(',');
+  if (!hasGc()) {
+    console.error('Run the bench with `node --expose-gc` (`npm run bench` does).');
+    process.exit(2);
+  }
+  const started = Date.now();
+  const ctx: BenchContext = {
+    quick,
+    diagnose,
+    valgrind: valgrindAvailable(),
+    log: (message) => console.error(`  [${((Date.now() - started) / 1000).toFixed(0)}s] ${message}`),
+  };
+  await buildBenchBundles(diagnose ? Object.keys(ABLATIONS) : []);
+
+  const dir = path.join(ROOT, 'bench', 'scenarios');
+  const files = readdirSync(dir)
+    .filter((f) => /^\d+-.*\.ts$/.test(f))
+    .sort((a, b) => parseInt(a, 10) - parseInt(b, 10))
+    .filter((f) => only === undefined || only.includes(String(parseInt(f, 10))));
+  const results: Record<string, ScenarioResult> = {};
+  const titles: Record<string, string> = {};
+  for (const file of files) {
+    const scenario = ((await import(path.join(dir, file))) as { default: Scenario }).default;
+    titles[scenario.id] = scenario.title;
+    console.error(`${scenario.id}: ${scenario.title}`);
+    let result: ScenarioResult;
+    try {
+      result = await scenario.run(ctx);
+    } catch (err) {
+      // One broken scenario must not cost the others' figures.
+      console.error(err);
+      const message = err instanceof Error ? (err.message.split('\n', 1)[0] ?? '') : String(err);
+      result = {
+        ratio: null,
+        goal: 'error',
+        pass: false,
+        error: message,
+        rows: [{ metric: 'error', value: message }],
+      };
+    }
+    results[scenario.id] = result;
+    // Each scenario's rows as soon as it is done (stderr), the whole table at the end (stdout).
+    console.error(table({ [scenario.id]: result }, titles));
+  }
+  const seconds = (Date.now() - started) / 1000;
+
+  console.log(table(results, titles));
+  console.log(
+    `\n${quick ? '--quick ' : ''}run took ${seconds.toFixed(0)} s on ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), Node ${process.version}`,
+  );
+  const json = {
+    meta: {
+      quick,
+      diagnose,
+      seconds: Math.round(seconds),
+      node: process.version,
+      cpus: os.cpus().length,
+      date: new Date().toISOString(),
+    },
+    ...Object.fromEntries(Object.entries(results).map(([id, r]) => [id, withoutRows(r)])),
+  };
+  writeFileSync(path.join(ROOT, 'bench', 'results.json'), `${JSON.stringify(json, null, 2)}\n`);
+  const failed = Object.entries(results).filter(([, r]) => !isSkipped(r) && r.pass === false);
+  if (failed.length > 0) console.log(`Goals missed: ${failed.map(([id]) => id).join(', ')}`);
+}
+
+function withoutRows(result: ScenarioResult): object {
+  if (isSkipped(result)) return result;
+  return Object.fromEntries(Object.entries(result).filter(([key]) => key !== 'rows'));
+}
+
+function table(results: Record<string, ScenarioResult>, titles: Record<string, string>): string {
+  const lines = ['| scenario | metric | value | goal | pass |', '| --- | --- | --- | --- | --- |'];
+  for (const [id, result] of Object.entries(results)) {
+    const rows: Row[] = isSkipped(result) ? [{ metric: 'skipped', value: result.skipped }] : result.rows;
+    rows.forEach((row, i) => {
+      const pass = row.pass === undefined ? '' : row.pass ? 'pass' : '**FAIL**';
+      lines.push(
+        `| ${i === 0 ? `${id} ${titles[id] ?? ''}` : ''} | ${row.metric} | ${row.value} | ${row.goal ?? ''} | ${pass} |`,
+      );
+    });
+  }
+  return lines.join('\n');
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

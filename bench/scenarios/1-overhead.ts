@@ -1,0 +1,119 @@
+import { clientBundle } from '../support/build';
+import { countInstructions, pool } from '../support/callgrind';
+import { ABLATIONS } from '../support/build';
+import { fmtInt, fmtRatio, roundAll, summarise } from '../support/format';
+import { interleave, measure, round, type Sample } from '../support/stats';
+import { makeClient, NOOP_BASE, noopAdapter, PROBES, VARIANTS, type Variant } from '../support/variants';
+import type { Scenario, Row } from './types';
+
+const GOAL = 1.05;
+
+/**
+ * Instructions per request of each callgrind client (variants, and with `--diagnose` the
+ * probes and ablations), from runs at two request counts.
+ */
+export async function instructionsPerRequest(
+  names: readonly string[],
+  mode: 'noop' | 'http',
+  counts: readonly [number, number],
+  port?: number,
+): Promise<Record<string, { low: number; high: number; perRequest: number }>> {
+  const jobs = names.flatMap((name) =>
+    counts.map((count) => () => {
+      const ablation = name.startsWith('bound.') ? name.slice('bound.'.length) : undefined;
+      const variant = ablation === undefined ? name : 'bound';
+      const extra = port === undefined ? [] : [String(port)];
+      return countInstructions(clientBundle(ablation), [variant, mode, String(count), ...extra]);
+    }),
+  );
+  const totals = await pool(jobs);
+  return Object.fromEntries(
+    names.map((name, i) => {
+      const low = totals[2 * i]!;
+      const high = totals[2 * i + 1]!;
+      return [name, { low, high, perRequest: (high - low) / (counts[1] - counts[0]) }];
+    }),
+  );
+}
+
+export function diagnosticNames(diagnose: boolean): string[] {
+  return diagnose ? [...PROBES, ...Object.keys(ABLATIONS).map((a) => `bound.${a}`)] : [];
+}
+
+const scenario: Scenario = {
+  id: '1-overhead',
+  title: 'Per-request overhead, no-op adapter',
+  async run(ctx) {
+    const perRound = 50_000;
+    const rounds = ctx.quick ? 5 : 9;
+    const clients = Object.fromEntries(
+      VARIANTS.map((v) => [v, makeClient(v, { baseURL: NOOP_BASE, adapter: noopAdapter }).api]),
+    ) as Record<Variant, ReturnType<typeof makeClient>['api']>;
+    ctx.log(`timing ${VARIANTS.join(', ')}: ${rounds} rounds of ${perRound} sequential requests`);
+    const samples = await interleave(
+      Object.fromEntries(
+        VARIANTS.map((v) => [
+          v,
+          () =>
+            measure(perRound, async () => {
+              const api = clients[v];
+              for (let i = 0; i < perRound; i++) await api.get('/x');
+            }),
+        ]),
+      ) as Record<Variant, () => Promise<Sample>>,
+      rounds,
+    );
+    const time = summarise(samples);
+
+    let instructions: Record<string, { low: number; high: number; perRequest: number }> | null = null;
+    const counts: [number, number] = ctx.quick ? [200, 1000] : [1000, 3000];
+    if (ctx.valgrind) {
+      const names = [...VARIANTS, ...diagnosticNames(ctx.diagnose)];
+      ctx.log(`callgrind: ${names.length} clients at ${counts.join(' and ')} requests`);
+      instructions = await instructionsPerRequest(names, 'noop', counts);
+    }
+    const per = (v: string): number | null => instructions?.[v]?.perRequest ?? null;
+    const ratio = instructions === null ? null : per('bound')! / per('plain')!;
+    const refreshRatio = instructions === null ? null : per('authRefresh')! / per('plain')!;
+    const pass = ratio === null ? null : ratio <= GOAL;
+    const rows: Row[] = [
+      {
+        metric: 'instructions/request bound ÷ plain',
+        value: fmtRatio(ratio),
+        goal: `≤ ${GOAL}`,
+        ...(pass === null ? {} : { pass }),
+      },
+      { metric: 'instructions/request axios-auth-refresh ÷ plain (info)', value: fmtRatio(refreshRatio) },
+      {
+        metric: 'instructions/request plain / bound / auth-refresh',
+        value: VARIANTS.map((v) => fmtInt(per(v))).join(' / '),
+      },
+      { metric: 'CPU ns/request plain / bound / auth-refresh', value: VARIANTS.map((v) => fmtInt(time[v].cpu)).join(' / ') },
+      { metric: 'wall ns/request plain / bound / auth-refresh', value: VARIANTS.map((v) => fmtInt(time[v].wall)).join(' / ') },
+      {
+        metric: 'CPU time bound ÷ plain, auth-refresh ÷ plain (info)',
+        value: `${fmtRatio(time.bound.cpuRatio)}, ${fmtRatio(time.authRefresh.cpuRatio)}`,
+      },
+    ];
+    if (ctx.diagnose && instructions !== null) {
+      for (const name of diagnosticNames(true)) {
+        const delta = per(name)! - (name.startsWith('bound.') ? per('bound')! : per('plain')!);
+        rows.push({
+          metric: `diagnose: ${name} instr/request (Δ vs ${name.startsWith('bound.') ? 'bound' : 'plain'})`,
+          value: `${fmtInt(per(name))} (${delta >= 0 ? '+' : ''}${fmtInt(delta)})`,
+        });
+      }
+    }
+    return {
+      ratio: ratio === null ? null : round(ratio, 4),
+      goal: `instructions/request bound ÷ plain ≤ ${GOAL}`,
+      pass,
+      authRefreshRatio: refreshRatio === null ? null : round(refreshRatio, 4),
+      instructions: instructions === null ? null : { counts, perClient: roundAll(instructions) },
+      time: { requestsPerRound: perRound, rounds, ...time },
+      rows,
+    };
+  },
+};
+
+export default scenario;

@@ -1,0 +1,44 @@
+import { BUDGET_GZ, measureSize, REFERENCES } from '../size';
+import type { Row, Scenario } from './types';
+
+const scenario: Scenario = {
+  id: '7-size',
+  title: 'Bundle size (esbuild, minified, gzipped; rxjs and axios external)',
+  async run() {
+    const report = await measureSize();
+    const pass = report.gz <= BUDGET_GZ;
+    const rows: Row[] = [
+      {
+        metric: `lib gzipped (core; lifecycle not merged yet), ${report.min} B minified`,
+        value: `${report.gz} B`,
+        goal: `≤ ${BUDGET_GZ} B`,
+        pass,
+      },
+      {
+        metric: 'references (gz)',
+        value:
+          Object.entries(REFERENCES)
+            .map(([name, bytes]) => `${name} ${(bytes / 1000).toFixed(1)} kB`)
+            .join(', ') + ` (axios-auth-refresh measured here: ${report.axiosAuthRefreshMeasured} B)`,
+      },
+      ...report.modules.map((m) => ({
+        metric: `  ${m.file}`,
+        value: `${m.gzShare} B gz share (${m.min} B min, ${m.gzAlone} B gz alone)`,
+      })),
+      {
+        metric: '  of which long string literals (messages)',
+        value: `${report.longStrings.min} B min, ${report.longStrings.gz} B gz alone`,
+      },
+    ];
+    return {
+      ratio: Math.round((report.gz / BUDGET_GZ) * 1000) / 1000,
+      goal: `gzipped ≤ ${BUDGET_GZ} B`,
+      pass,
+      ...report,
+      references: REFERENCES,
+      rows,
+    };
+  },
+};
+
+export default scenario;

@@ -1,0 +1,136 @@
+/**
+ * The size check: lib/ bundled by esbuild (minified, ESM, rxjs and axios external) and
+ * gzipped, with the share of each module. `tsx bench/size.ts` prints it and exits 1 over
+ * the budget, so it can join `npm test` once the bundle fits (not yet: see issue 5).
+ */
+import { gzipSync } from 'node:zlib';
+import path from 'node:path';
+import { build, type Metafile } from 'esbuild';
+import ts from 'typescript';
+
+/** Core + lifecycle, gzipped (kB = 1,000 bytes). */
+export const BUDGET_GZ = 3_000;
+
+/** Published gzipped sizes of comparable libraries (the brief's figures). */
+export const REFERENCES: Record<string, number> = {
+  'axios-auth-refresh': 900,
+  '@auth0/angular-jwt': 2_200,
+  'supertokens-website': 22_000,
+  '@supabase/auth-js': 24_000,
+};
+
+const ROOT = path.resolve(__dirname, '..');
+const gz = (text: string | Uint8Array): number => gzipSync(text, { level: 9 }).length;
+
+export interface ModuleSize {
+  file: string;
+  /** Minified bytes the module contributes to the bundle. */
+  min: number;
+  /** Its share of the gzipped bundle (min bytes × gz/min of the whole). */
+  gzShare: number;
+  /** The module minified and gzipped on its own (other modules external). */
+  gzAlone: number;
+}
+
+export interface SizeReport {
+  min: number;
+  gz: number;
+  budget: number;
+  modules: ModuleSize[];
+  /** String literals of 16+ characters (messages, mostly): bytes in the minified bundle, and gzipped alone. */
+  longStrings: { count: number; min: number; gz: number };
+  /** axios-auth-refresh's ESM build measured the same way, to check the method against its published size. */
+  axiosAuthRefreshMeasured: number;
+}
+
+async function bundle(entry: string, external: string[]): Promise<{ text: string; metafile: Metafile }> {
+  const result = await build({
+    entryPoints: [entry],
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'neutral',
+    target: 'es2022',
+    external,
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+  });
+  const [output] = result.outputFiles;
+  if (output === undefined) throw new Error(`esbuild wrote no output for ${entry}`);
+  return { text: output.text, metafile: result.metafile };
+}
+
+export async function measureSize(): Promise<SizeReport> {
+  const { text, metafile } = await bundle(path.join(ROOT, 'lib/index.ts'), ['rxjs', 'axios']);
+  const min = Buffer.byteLength(text);
+  const total = gz(text);
+  const [output] = Object.values(metafile.outputs);
+  if (output === undefined) throw new Error('esbuild reported no output for lib/index.ts');
+  const { inputs } = output;
+  const modules: ModuleSize[] = [];
+  for (const [file, { bytesInOutput }] of Object.entries(inputs)) {
+    // The module alone: its own code, every other module (and package) external.
+    const alone = await bundle(path.join(ROOT, file), ['rxjs', 'axios', './*', '../*']);
+    modules.push({ file, min: bytesInOutput, gzShare: Math.round((bytesInOutput * total) / min), gzAlone: gz(alone.text) });
+  }
+  modules.sort((a, b) => b.min - a.min);
+  const strings = stringLiterals(text).filter((s) => s.length >= 18);
+  const refresh = await bundle(path.join(ROOT, 'node_modules/axios-auth-refresh/dist/index.esm.js'), ['axios']);
+  return {
+    min,
+    gz: total,
+    budget: BUDGET_GZ,
+    modules,
+    longStrings: { count: strings.length, min: strings.join('').length, gz: gz(strings.join('\n')) },
+    axiosAuthRefreshMeasured: gz(refresh.text),
+  };
+}
+
+/** The source text of every string and template literal part in `code`. */
+function stringLiterals(code: string): string[] {
+  const file = ts.createSourceFile('bundle.js', code, ts.ScriptTarget.ES2022, true, ts.ScriptKind.JS);
+  const out: string[] = [];
+  const visit = (node: ts.Node): void => {
+    if (
+      ts.isStringLiteral(node) ||
+      ts.isNoSubstitutionTemplateLiteral(node) ||
+      ts.isTemplateHead(node) ||
+      ts.isTemplateMiddle(node) ||
+      ts.isTemplateTail(node)
+    ) {
+      out.push(node.getText(file));
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(file);
+  return out;
+}
+
+export function formatSize(report: SizeReport): string {
+  const lines = [
+    `rx-session: ${report.min} B minified, ${report.gz} B gzipped (budget ${report.budget} B)`,
+    '| module | min B | gz share B | gz alone B |',
+    '| --- | --- | --- | --- |',
+    ...report.modules.map((m) => `| ${m.file} | ${m.min} | ${m.gzShare} | ${m.gzAlone} |`),
+    `long string literals (messages): ${report.longStrings.count}, ${report.longStrings.min} B minified, ${report.longStrings.gz} B gzipped alone`,
+    `axios-auth-refresh measured the same way: ${report.axiosAuthRefreshMeasured} B gz`,
+  ];
+  return lines.join('\n');
+}
+
+if (require.main === module) {
+  measureSize().then(
+    (report) => {
+      console.log(formatSize(report));
+      if (report.gz > report.budget) {
+        console.error(`size check failed: ${report.gz} B gz > ${report.budget} B`);
+        process.exitCode = 1;
+      }
+    },
+    (err: unknown) => {
+      console.error(err);
+      process.exitCode = 2;
+    },
+  );
+}

@@ -1,0 +1,9 @@
+/**
+ * Imported first by the callgrind client. Under `node --jitless` there is no WebAssembly,
+ * and Node's fetch (undici) compiles its HTTP parser to WebAssembly when first set up:
+ * axios probes `fetch`, `Request`, `Response` and `FormData` when it loads, which
+ * then crashes an HTTP client with "WebAssembly is not defined". The http adapter (what
+ * axios uses in Node) does not need them, so the client hides them.
+ */
+for (const name of ['fetch', 'Request', 'Response', 'Headers', 'FormData']) Reflect.deleteProperty(globalThis, name);
+export {};
