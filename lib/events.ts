@@ -5,7 +5,7 @@ import type { LogoutReason } from './session';
 export interface SessionEventBase<TType extends string> {
   /** What happened. */
   readonly type: TType;
-  /** When it happened, in milliseconds since the epoch, from the store's clock. */
+  /** When it happened: its timestamp, in milliseconds since the epoch, from the store's clock. */
   readonly at: number;
 }
 
@@ -58,3 +58,8 @@ export type SessionEvent =
 
 /** The `type` of a {@link SessionEvent}. */
 export type SessionEventType = SessionEvent['type'];
+
+/** @internal The time field of an event. */
+export function when(now: number): { at: number } {
+  return { at: now };
+}

@@ -1,6 +1,6 @@
 import { BehaviorSubject, Subject, distinctUntilChanged, map, type Observable } from 'rxjs';
 import { describe, SessionError } from './errors';
-import type { SessionEvent } from './events';
+import { when, type SessionEvent } from './events';
 import { AbortScope } from './internal/abort-scope';
 import { EmitQueue } from './internal/emit-queue';
 import { Lifecycle } from './internal/lifecycle';
@@ -184,7 +184,7 @@ export class SessionStore<TUser = unknown> {
       { reason, session: ended as AuthenticatedSession<TUser> },
       {
         type: 'logout',
-        at: this.#lifecycle.now(),
+        ...when(this.#lifecycle.now()),
         reason,
       },
     );
@@ -279,7 +279,7 @@ export class SessionStore<TUser = unknown> {
   }
 
   #event(type: 'login' | 'update' | 'refresh', session: AuthenticatedSession<TUser>): SessionEvent {
-    return { type, at: this.#lifecycle.now(), expiresAt: session.expiresAt };
+    return { type, ...when(this.#lifecycle.now()), expiresAt: session.expiresAt };
   }
 
   #attach(binding: Binding): () => void {

@@ -1,6 +1,6 @@
 import { BehaviorSubject } from 'rxjs';
 import { SessionError } from '../errors';
-import type { SessionEvent } from '../events';
+import { when, type SessionEvent } from '../events';
 import { sessionFromRefresh, type AuthenticatedSession, type LogoutReason, type Session } from '../session';
 import type { StoreSettings } from '../store-options';
 import type { AbortScope } from './abort-scope';
@@ -203,7 +203,7 @@ export class Lifecycle<TUser> {
         return alive ? session.expiresAt : startedAt + timeout;
       },
       failed: (error, retryIn, { status, network }) =>
-        this.#host.event({ type: 'refresh-error', at: clock.now(), error, retryIn, status, network }),
+        this.#host.event({ type: 'refresh-error', ...when(clock.now()), error, retryIn, status, network }),
     });
     const session = run.result.then(
       (result) => this.#succeeded(flight, result),
@@ -238,7 +238,14 @@ export class Lifecycle<TUser> {
         err instanceof SessionError && err.code === 'REFRESH_FAILED'
           ? err
           : new SessionError('REFRESH_FAILED', `The refresh call returned no usable credentials: ${(err as Error).message}`);
-      this.#host.event({ type: 'refresh-error', at: this.now(), error, retryIn: undefined, status: undefined, network: false });
+      this.#host.event({
+        type: 'refresh-error',
+        ...when(this.now()),
+        error,
+        retryIn: undefined,
+        status: undefined,
+        network: false,
+      });
       return this.#failed(flight, error);
     }
     this.#flight = undefined;

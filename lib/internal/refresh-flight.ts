@@ -152,14 +152,29 @@ export class RefreshFlight {
   }
 }
 
+// axios codes for a request that was never valid, or was cancelled: not the network's fault.
+const NOT_NETWORK = new Set([
+  'ERR_CANCELED',
+  'ERR_BAD_OPTION',
+  'ERR_BAD_OPTION_VALUE',
+  'ERR_INVALID_URL',
+  'ERR_NOT_SUPPORT',
+  'ERR_DEPRECATED',
+]);
+// Node's (and undici's) codes for a connection that failed or broke.
+const NETWORK = /^(ECONN|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|ENETUNREACH|EHOSTUNREACH|EPIPE|UND_ERR_|ERR_NETWORK)/;
+
 /**
  * Whether a refresh failed on the network, with no response: such a failure is retried.
  * An HTTP response (a 400 or 401 `invalid_grant`) or any other error is final.
  */
 export function isNetworkError(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
-  const e = error as { isAxiosError?: unknown; response?: unknown; request?: unknown; code?: unknown; message?: unknown };
-  if (e.isAxiosError === true) return e.response == null && e.request != null && e.code !== 'ERR_CANCELED';
+  const e = error as { isAxiosError?: unknown; response?: unknown; code?: unknown; message?: unknown; cause?: unknown };
+  if (e.response != null) return false;
+  const code = typeof e.code === 'string' ? e.code : '';
+  if (e.isAxiosError === true) return !NOT_NETWORK.has(code);
+  if (NETWORK.test(code)) return true;
   // fetch: Node says 'fetch failed', Chromium 'Failed to fetch', Firefox 'NetworkError…', Safari 'Load failed'.
   return error instanceof TypeError && /fetch|network|load failed/i.test(String(e.message));
 }

@@ -1,4 +1,4 @@
-import axios from 'axios';
+import axios, { AxiosError } from 'axios';
 import { VirtualTimeScheduler } from 'rxjs';
 import { bindAxios, isSessionError, SessionStore, type LogoutEvent, type SessionEvent } from '../../lib';
 import { fakeAdapter } from '../support/fake-adapter';
@@ -204,6 +204,25 @@ describe('failure policy', () => {
     expect(store.session).toMatchObject({ status: 'authenticated', token: 'new' });
     const errors = events.filter((e): e is Extract<SessionEvent, { type: 'refresh-error' }> => e.type === 'refresh-error');
     expect(errors.map((e) => e.retryIn)).toEqual([1_000, 2_000]);
+  });
+
+  it.each([
+    ['an axios network error', () => new AxiosError('Network Error', 'ERR_NETWORK'), true],
+    ['an axios timeout', () => new AxiosError('timeout of 5000ms exceeded', 'ECONNABORTED'), true],
+    ['a Node socket error', () => Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), true],
+    ["fetch's TypeError", () => new TypeError('fetch failed'), true],
+    ['an axios bad option', () => new AxiosError('bad', 'ERR_BAD_OPTION'), false],
+    ['a 503 response', () => httpError(503), false],
+  ])('%s: retried %p', async (_, error, retried) => {
+    const { store, calls, clock } = setup();
+    store.login({ token: 'old', expiresAt: clock.now() + 10 * 60_000 });
+    void store.refresh().catch(() => undefined);
+    await settle();
+    calls[0]?.reject(error());
+    await clock.advance(1_000);
+    expect(calls.length).toBe(retried ? 2 : 1);
+    expect(store.session.status).toBe(retried ? 'authenticated' : 'anonymous');
+    store.logout();
   });
 
   it('ends the session with refresh-failed when network errors outlast the token, not before it expires', async () => {
