@@ -1,8 +1,8 @@
 import { clientBundle } from '../support/build';
 import { countInstructions, pool } from '../support/callgrind';
 import { ABLATIONS } from '../support/build';
-import { fmtInt, fmtRatio, roundAll, summarise } from '../support/format';
-import { interleave, measure, round, type Sample } from '../support/stats';
+import { deltaOrNull, fmtDelta, fmtInt, fmtRatio, ratioOrNull, roundAll, summarise } from '../support/format';
+import { defined, interleave, measure, round, type Sample } from '../support/stats';
 import { makeClient, NOOP_BASE, noopAdapter, PROBES, VARIANTS, type Variant } from '../support/variants';
 import type { Scenario, Row } from './types';
 
@@ -29,8 +29,8 @@ export async function instructionsPerRequest(
   const totals = await pool(jobs);
   return Object.fromEntries(
     names.map((name, i) => {
-      const low = totals[2 * i]!;
-      const high = totals[2 * i + 1]!;
+      const low = defined(totals[2 * i], `${name} at ${counts[0]} requests`);
+      const high = defined(totals[2 * i + 1], `${name} at ${counts[1]} requests`);
       return [name, { low, high, perRequest: (high - low) / (counts[1] - counts[0]) }];
     }),
   );
@@ -73,8 +73,8 @@ const scenario: Scenario = {
       instructions = await instructionsPerRequest(names, 'noop', counts);
     }
     const per = (v: string): number | null => instructions?.[v]?.perRequest ?? null;
-    const ratio = instructions === null ? null : per('bound')! / per('plain')!;
-    const refreshRatio = instructions === null ? null : per('authRefresh')! / per('plain')!;
+    const ratio = ratioOrNull(per('bound'), per('plain'));
+    const refreshRatio = ratioOrNull(per('authRefresh'), per('plain'));
     const pass = ratio === null ? null : ratio <= GOAL;
     const rows: Row[] = [
       {
@@ -97,10 +97,10 @@ const scenario: Scenario = {
     ];
     if (ctx.diagnose && instructions !== null) {
       for (const name of diagnosticNames(true)) {
-        const delta = per(name)! - (name.startsWith('bound.') ? per('bound')! : per('plain')!);
+        const base = name.startsWith('bound.') ? 'bound' : 'plain';
         rows.push({
-          metric: `diagnose: ${name} instr/request (Δ vs ${name.startsWith('bound.') ? 'bound' : 'plain'})`,
-          value: `${fmtInt(per(name))} (${delta >= 0 ? '+' : ''}${fmtInt(delta)})`,
+          metric: `diagnose: ${name} instr/request (Δ vs ${base})`,
+          value: `${fmtInt(per(name))} (${fmtDelta(deltaOrNull(per(name), per(base)))})`,
         });
       }
     }

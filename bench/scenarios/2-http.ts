@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { fmtInt, fmtRatio, roundAll, summarise } from '../support/format';
+import { deltaOrNull, fmtDelta, fmtInt, fmtRatio, ratioOrNull, roundAll, summarise } from '../support/format';
 import { startServer } from '../support/loopback';
 import { interleave, measure, round, type Sample } from '../support/stats';
 import { CONCURRENCY, makeClient, VARIANTS, type Variant } from '../support/variants';
@@ -53,7 +53,7 @@ const scenario: Scenario = {
         instructions = await instructionsPerRequest(names, 'http', counts, server.port);
       }
       const per = (v: string): number | null => instructions?.[v]?.perRequest ?? null;
-      const ratio = instructions === null ? null : per('bound')! / per('plain')!;
+      const ratio = ratioOrNull(per('bound'), per('plain'));
       const pass = ratio === null ? null : ratio <= GOAL;
       const rps = (v: Variant): number => 1e9 / time[v].wall;
       const rows: Row[] = [
@@ -80,10 +80,9 @@ const scenario: Scenario = {
       if (ctx.diagnose && instructions !== null) {
         for (const name of diagnosticNames(true)) {
           const base = name.startsWith('bound.') ? 'bound' : 'plain';
-          const delta = per(name)! - per(base)!;
           rows.push({
             metric: `diagnose: ${name} instr/request (Δ vs ${base})`,
-            value: `${fmtInt(per(name))} (${delta >= 0 ? '+' : ''}${fmtInt(delta)})`,
+            value: `${fmtInt(per(name))} (${fmtDelta(deltaOrNull(per(name), per(base)))})`,
           });
         }
       }

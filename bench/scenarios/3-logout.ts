@@ -2,7 +2,7 @@ import axios from 'axios';
 import { bindAxios, SessionStore } from '../../lib/index';
 import { fmtRatio } from '../support/format';
 import { holdingAdapter } from '../support/holding-adapter';
-import { gc, median, ratioOfRounds, round, tick } from '../support/stats';
+import { defined, gc, median, ratioOfRounds, round, tick } from '../support/stats';
 import { NOOP_BASE } from '../support/variants';
 import type { Row, Scenario } from './types';
 
@@ -26,7 +26,7 @@ async function boundRound(n: number): Promise<Round> {
   const store = new SessionStore({ initial: 'bench-token' });
   const api = axios.create({ baseURL: NOOP_BASE, adapter });
   bindAxios(store, api);
-  const pending: Promise<unknown>[] = new Array(n);
+  const pending = new Array<Promise<unknown>>(n);
   gc();
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < n; i++) pending[i] = api.get('/x').catch((e: unknown) => e);
@@ -46,8 +46,8 @@ async function boundRound(n: number): Promise<Round> {
 async function floorRound(n: number): Promise<Round> {
   const { adapter, arrived } = holdingAdapter();
   const api = axios.create({ baseURL: NOOP_BASE, adapter });
-  const controllers: AbortController[] = new Array(n);
-  const pending: Promise<unknown>[] = new Array(n);
+  const controllers = new Array<AbortController>(n);
+  const pending = new Array<Promise<unknown>>(n);
   gc();
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < n; i++) {
@@ -76,7 +76,7 @@ const scenario: Scenario = {
     process.on('warning', onWarning);
     const perN: Record<string, unknown> = {};
     const rows: Row[] = [];
-    const setupMedian: Record<number, number> = {};
+    const setupMedian = new Map<number, number>();
     let worstLogout = 0;
     try {
       for (const n of sizes) {
@@ -105,10 +105,11 @@ const scenario: Scenario = {
           floor.map((f) => f.cancel),
         );
         worstLogout = Math.max(worstLogout, logoutRatio);
-        setupMedian[n] = median(bound.map((b) => b.setup));
+        const setup = median(bound.map((b) => b.setup));
+        setupMedian.set(n, setup);
         perN[String(n)] = {
           rounds,
-          bound: { setupNsPerRequest: round(setupMedian[n]!, 0), logoutMs: round(median(bound.map((b) => b.cancel)) / 1e6, 2) },
+          bound: { setupNsPerRequest: round(setup, 0), logoutMs: round(median(bound.map((b) => b.cancel)) / 1e6, 2) },
           floor: {
             setupNsPerRequest: round(median(floor.map((f) => f.setup)), 0),
             abortLoopMs: round(median(floor.map((f) => f.cancel)) / 1e6, 2),
@@ -125,10 +126,12 @@ const scenario: Scenario = {
     } finally {
       process.off('warning', onWarning);
     }
-    const flat = setupMedian[100_000]! / setupMedian[1_000]!;
+    const setupAt1k = defined(setupMedian.get(1_000), 'setup at N=1,000');
+    const setupAt100k = defined(setupMedian.get(100_000), 'setup at N=100,000');
+    const flat = setupAt100k / setupAt1k;
     const maxListeners = warnings.filter((w) => w.name === 'MaxListenersExceededWarning');
     rows.unshift({
-      metric: `setup ns/request at 100k ÷ at 1k (${Math.round(setupMedian[100_000]!)} vs ${Math.round(setupMedian[1_000]!)} ns)`,
+      metric: `setup ns/request at 100k ÷ at 1k (${Math.round(setupAt100k)} vs ${Math.round(setupAt1k)} ns)`,
       value: fmtRatio(flat),
       goal: `≤ ${FLAT_GOAL}`,
       pass: flat <= FLAT_GOAL,

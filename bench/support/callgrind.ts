@@ -50,14 +50,16 @@ export function countInstructions(script: string, args: readonly string[]): Prom
 }
 
 /** Runs jobs with at most `limit` at a time (one per core: callgrind is single-threaded). */
-export async function pool<T>(
-  jobs: (() => Promise<T>)[],
-  limit = Math.max(1, os.availableParallelism()),
-): Promise<T[]> {
+export async function pool<T>(jobs: (() => Promise<T>)[], limit = Math.max(1, os.availableParallelism())): Promise<T[]> {
   const results = new Array<T>(jobs.length);
   let next = 0;
   const worker = async (): Promise<void> => {
-    for (let i = next++, job = jobs[i]; job !== undefined; i = next++, job = jobs[i]) results[i] = await job();
+    for (;;) {
+      const i = next++;
+      const job = jobs[i];
+      if (job === undefined) return;
+      results[i] = await job();
+    }
   };
   await Promise.all(Array.from({ length: Math.min(limit, jobs.length) }, worker));
   return results;

@@ -4,7 +4,7 @@
  * It warms up, sends `requests` requests, and exits; the harness runs it at two request
  * counts and takes the difference, so start-up and warm-up cancel out.
  */
-import './jitless-env';
+import { HIDDEN_GLOBALS } from './jitless-env';
 import http from 'node:http';
 import type { AxiosInstance, CreateAxiosDefaults } from 'axios';
 import {
@@ -20,6 +20,8 @@ import {
 } from './variants';
 
 async function main(): Promise<void> {
+  const visible = HIDDEN_GLOBALS.filter((name) => name in globalThis);
+  if (visible.length > 0) throw new Error(`jitless-env did not run: ${visible.join(', ')} still defined`);
   const [variant, mode, count, port] = process.argv.slice(2);
   if (variant === undefined) throw new Error('usage: cg-client.cjs <variant> <noop|http> <requests> [port]');
   const n = Number(count);
