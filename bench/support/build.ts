@@ -12,20 +12,24 @@ export const TMP = path.join(ROOT, 'bench', '.tmp');
  * They are not correct clients: they only attribute cost.
  */
 export const ABLATIONS: Record<string, { file: string; from: string; to: string }[]> = {
-  // No per-request signal, no tracking in the epoch, no untie on settle.
-  noTracking: [
-    { file: 'lib/axios/binding.ts', from: 'return sendTied(config, scope, real, this.#header);', to: 'return real(config);' },
-  ],
-  // The origin check always says yes.
-  noOriginCheck: [{ file: 'lib/axios/binding.ts', from: 'if (this.#mayCarryToken(config) && ', to: 'if (' }],
-  // No response interceptor (the delivery check).
-  noDeliveryCheck: [
+  // The fence sends at once: no second judging, no hold check, no tracking, no 401 recovery.
+  fenceDirect: [
     {
       file: 'lib/axios/binding.ts',
-      from: 'this.#responseId = interceptors.response.use(checkDelivery, checkFailure);',
-      to: 'void checkDelivery, checkFailure;',
+      from: '    const scope = this.#judge(config);\n    if (scope === null) return real(config);\n    const sent',
+      to: '    return real(config);\n    const scope = this.#judge(config);\n    if (scope === null) return real(config);\n    const sent',
     },
   ],
+  // No "must this request wait for a refresh" check.
+  noHold: [
+    {
+      file: 'lib/axios/binding.ts',
+      from: 'const wait = this.#link.hold(config.signal);',
+      to: 'const wait = undefined as Promise<void> | undefined;',
+    },
+  ],
+  // No tagging when axios builds the chain (epoch, binding, redact, the gate).
+  noRunWhen: [{ file: 'lib/axios/binding.ts', from: 'runWhen: (c) => this.#noteEpoch(c),', to: 'runWhen: () => true,' }],
   // The request interceptor does nothing (the fence still judges at the adapter).
   noInterceptorJudge: [
     {
@@ -34,6 +38,24 @@ export const ABLATIONS: Record<string, { file: string; from: string; to: string 
       to: '    return config;',
     },
   ],
+  // No response interceptor (the delivery check).
+  noDeliveryCheck: [
+    {
+      file: 'lib/axios/binding.ts',
+      from: 'this.#responseId = interceptors.response.use(checkDelivery, checkFailure);',
+      to: 'void checkDelivery, checkFailure;',
+    },
+  ],
+  // No per-request signal, no tracking in the epoch, no untie on settle.
+  noTracking: [
+    {
+      file: 'lib/axios/binding.ts',
+      from: 'return sendTied(config, scope, real, this.#header, recover);',
+      to: 'void recover; return real(config);',
+    },
+  ],
+  // The origin check always says yes.
+  noOriginCheck: [{ file: 'lib/axios/binding.ts', from: 'if (this.#mayCarryToken(config) && ', to: 'if (' }],
   // No gate in transformRequest (neither in the defaults nor per request).
   noGate: [
     { file: 'lib/axios/binding.ts', from: 'defaults.transformRequest = this.#gated(defaults.transformRequest);', to: '' },
