@@ -238,7 +238,7 @@ export class SessionStore<TUser = unknown> {
       this.#bindings.clear();
       const reason = ended('disposed');
       this.#lifecycle.dispose(reason);
-      scope?.end(reason);
+      scope?.end(() => reason);
       this.#emits.push(() => {
         this.#subject.complete();
         this.#logouts.complete();
@@ -271,10 +271,14 @@ export class SessionStore<TUser = unknown> {
         if (logout !== undefined) this.#logouts.next(logout);
         this.#events.next(event);
       });
-      const reason = previous !== null && previous !== scope && endReason !== undefined ? ended(endReason) : undefined;
+      let reason: SessionError | undefined;
+      const why =
+        previous !== null && previous !== scope && endReason !== undefined
+          ? (): SessionError => (reason ??= ended(endReason))
+          : undefined;
       // A refresh of the ended epoch is abandoned before its requests are aborted.
-      this.#lifecycle.changed(previous, reason);
-      if (reason !== undefined) previous?.end(reason);
+      this.#lifecycle.changed(previous, why);
+      if (why !== undefined) previous?.end(why);
     });
   }
 

@@ -185,6 +185,8 @@ const links = new WeakMap<GenericAbortSignal, CallerLink>();
 export class AbortScope {
   readonly #live = new Set<RequestSignal>();
   #endedWith: SessionError | undefined;
+  /** Makes the reason when first asked for: most epochs end with nothing in flight, and an error's stack costs microseconds. */
+  #reason: (() => SessionError) | undefined;
 
   /** How many requests of this epoch have not settled. */
   get size(): number {
@@ -193,6 +195,7 @@ export class AbortScope {
 
   /** The reason the epoch ended with, or `undefined` while it is live. */
   get endedWith(): SessionError | undefined {
+    if (this.#endedWith === undefined && this.#reason !== undefined) this.#endedWith = this.#reason();
     return this.#endedWith;
   }
 
@@ -209,13 +212,18 @@ export class AbortScope {
     this.#live.delete(signal);
   }
 
-  /** Ends the epoch: every live request is aborted with `reason`. (The binding tracks requests only into the current epoch.) */
-  end(reason: SessionError): void {
-    if (this.#endedWith !== undefined) return;
-    this.#endedWith = reason;
+  /**
+   * Ends the epoch: every live request is aborted with `reason` (made when first needed).
+   * (The binding tracks requests only into the current epoch.)
+   */
+  end(reason: () => SessionError): void {
+    if (this.#reason !== undefined || this.#endedWith !== undefined) return;
+    this.#reason = reason;
+    if (this.#live.size === 0) return;
+    const why = this.endedWith;
     // Each abort() removes its signal from the set; deleting the current entry while
     // iterating a Set is well defined, and nothing can be added once the scope ended.
-    for (const signal of this.#live) signal.abort(reason);
+    for (const signal of this.#live) signal.abort(why);
   }
 }
 

@@ -90,13 +90,13 @@ export class Lifecycle<TUser> {
    * The session changed. A flight of an epoch that ended is abandoned (its result is
    * discarded: it never brings a session back), and the timer is planned again.
    */
-  changed(ended: AbortScope | null, reason: SessionError | undefined): void {
+  changed(ended: AbortScope | null, reason: (() => SessionError) | undefined): void {
     const flight = this.#flight;
     if (flight !== undefined) {
       const { session, scope } = this.#host.state();
       if (flight.scope === ended && reason !== undefined) {
         this.#flight = undefined;
-        flight.run.cancel(reason);
+        flight.run.cancel(reason());
         this.#emitRefreshing();
       } else if (flight.scope === scope && session.token !== flight.token) {
         // `update()` put a newer token in place (another tab refreshed, say): this refresh
