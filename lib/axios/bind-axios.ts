@@ -41,9 +41,10 @@ const bound = new WeakSet();
  * - the header is listed in the request's `redact`, so serialised errors never show the
  *   token.
  *
- * To do so it adds a request and a response interceptor, puts a gate first in each
- * request's `transformRequest`, wraps `defaults.adapter` and `create()`; `unbind()` takes
- * them away.
+ * To do so it adds a request interceptor (only its `runWhen` runs: it notes each request's
+ * session when `get()` is called) and a response interceptor, fuses a gate into the first
+ * of each request's `transformRequest`, wraps `defaults.adapter` and `create()`;
+ * `unbind()` takes them away.
  *
  * Requests with `skipAuth: true` carry no token and are not tied to the session.
  * Any number of instances can be bound to one store; an instance can be bound once.

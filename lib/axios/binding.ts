@@ -89,11 +89,10 @@ function toList(transforms: unknown): unknown[] {
  * One axios instance bound to one store: the defaults sync, the request-side checks and
  * the fence at the adapter.
  *
- * Each request is judged at three points, any of which is enough to keep the fence:
- * - the request interceptor (stamps or removes the header early, so that interceptors
- *   running after it see the real header, and cancels a request of an ended session
- *   before it goes further);
- * - a `transformRequest` gate, which axios runs after every interceptor, right before it
+ * A request's epoch is noted when axios builds its chain, synchronously inside `get()`
+ * (the `runWhen` of a request interceptor that never enters the chain itself), and the
+ * request is judged where nothing can come after:
+ * - a gate fused into the first `transformRequest`, which axios runs after every interceptor, right before it
  *   picks the adapter: it makes sure that adapter is fenced, whatever interceptors did
  *   to `config.adapter`;
  * - the fence itself, the last step before bytes leave: it judges the request again in
@@ -181,9 +180,15 @@ export class AxiosBinding {
   install(): void {
     const instance = this.#instance;
     const { defaults, interceptors } = instance;
-    this.#requestId = interceptors.request.use((c) => this.#onRequest(c), undefined, {
+    // Only its `runWhen` runs: axios calls it synchronously inside `get()`, which is when a
+    // request's epoch is noted. Saying `false` keeps the interceptor out of the chain, so a
+    // request pays for no interceptor step: it is judged once, at the adapter fence.
+    this.#requestId = interceptors.request.use(undefined, undefined, {
       synchronous: true,
-      runWhen: (c) => this.#noteEpoch(c),
+      runWhen: (c) => {
+        this.#noteEpoch(c);
+        return false;
+      },
     });
     this.#responseId = interceptors.response.use(checkDelivery, checkFailure);
     // In the defaults too, so that requests' merged copies already start with the gate.
@@ -264,6 +269,9 @@ export class AxiosBinding {
   /** `runWhen`: called when axios builds the chain, synchronously inside `get()`. */
   #noteEpoch(config: Tagged): boolean {
     this.#refresh();
+    // A retried config brings its first attempt's signal, aborted if the session ended:
+    // axios would refuse to dispatch it. The caller's own signal (or none) again.
+    untie(config);
     config.rxSessionBinding = this;
     config.rxSessionEpoch = this.#scope;
     if (this.#value !== null) this.#redact(config);
@@ -272,15 +280,6 @@ export class AxiosBinding {
     const head: unknown = Array.isArray(transforms) ? transforms[0] : transforms;
     if (!isGate(head) || head[OWNER] !== this) config.transformRequest = this.#gated(transforms);
     return true;
-  }
-
-  #onRequest(config: Tagged): Tagged {
-    this.#refresh();
-    config.rxSessionBinding = this;
-    untie(config);
-    this.#judge(config);
-    this.#fenceAdapter(config);
-    return config;
   }
 
   /**
