@@ -4,7 +4,7 @@ import { when, type SessionEvent } from './events';
 import { AbortScope } from './internal/abort-scope';
 import { EmitQueue } from './internal/emit-queue';
 import { Lifecycle } from './internal/lifecycle';
-import { storeLinks, type Binding, type StoreState } from './internal/store-link';
+import { STORE_BRAND, storeLinks, type Binding, type StoreState } from './internal/store-link';
 import {
   ANONYMOUS,
   sessionFromLogin,
@@ -102,6 +102,7 @@ export class SessionStore<TUser = unknown> {
     this.logout$ = this.#logouts.asObservable();
     this.refreshing$ = this.#lifecycle.refreshing.pipe(distinctUntilChanged());
     this.events$ = this.#events.asObservable();
+    Object.defineProperty(this, STORE_BRAND, { value: true, writable: true });
     storeLinks.set(this, {
       state: () => this.#state,
       attach: (binding) => this.#attach(binding),
@@ -231,6 +232,7 @@ export class SessionStore<TUser = unknown> {
     if (this.#disposed) return;
     this.#disposed = true;
     storeLinks.delete(this);
+    (this as unknown as Record<symbol, boolean>)[STORE_BRAND] = false;
     this.#emits.hold(() => {
       const scope = this.#state.scope;
       this.#state = { session: ANONYMOUS, scope: null };

@@ -1,6 +1,6 @@
 import axios, { type AxiosInstance } from 'axios';
 import { SessionError } from '../errors';
-import { storeLinks } from '../internal/store-link';
+import { STORE_BRAND, storeLinks } from '../internal/store-link';
 import type { SessionStore } from '../session-store';
 import { parseBindOptions, type BindAxiosOptions } from './bind-options';
 import { AxiosBinding } from './binding';
@@ -71,8 +71,13 @@ export function bindAxios<TUser>(
   if (link === undefined) {
     // Callers without types can pass anything: judged as unknown.
     const given: unknown = store;
-    if (typeof given === 'object' && given !== null && 'dispose' in given && 'session$' in given) {
-      throw new SessionError('DISPOSED', '`bindAxios()` was called with a disposed SessionStore');
+    const brand = typeof given === 'object' && given !== null ? (given as Record<symbol, unknown>)[STORE_BRAND] : undefined;
+    if (brand === false) throw new SessionError('DISPOSED', '`bindAxios()` was called with a disposed SessionStore');
+    if (brand === true) {
+      throw new TypeError(
+        '`bindAxios()` got a SessionStore from another copy of rx-session (are both its ESM and CommonJS builds loaded?); ' +
+          'import `SessionStore` and `bindAxios` from the same place',
+      );
     }
     throw new TypeError('`bindAxios(store, instance)` needs a SessionStore as `store`');
   }

@@ -43,5 +43,12 @@ export interface Binding {
   detach(): void;
 }
 
+/**
+ * Every store carries this registered symbol, `true` while alive and `false` once disposed,
+ * so that `bindAxios` can tell a disposed store from one made by another copy of rx-session
+ * (both its ESM and CommonJS builds loaded), whose link this copy cannot see.
+ */
+export const STORE_BRAND = Symbol.for('rx-session.SessionStore');
+
 /** Each live store's link, looked up by `bindAxios` (a WeakMap: a dropped store is collected). */
 export const storeLinks = new WeakMap<object, StoreLink>();

@@ -270,6 +270,20 @@ describe('bindAxios', () => {
     });
   });
 
+  it('tells a store from another copy of rx-session (ESM and CommonJS both loaded) from a disposed one', () => {
+    let OtherStore!: typeof SessionStore;
+    jest.isolateModules(() => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- a second copy of the library, as a dual load makes
+      OtherStore = (require('../../lib/index') as { SessionStore: typeof SessionStore }).SessionStore;
+    });
+    const foreign = new OtherStore();
+    expect(() => bindAxios(foreign, axios.create())).toThrow(TypeError);
+    expect(() => bindAxios(foreign, axios.create())).toThrow(/another copy of rx-session/);
+    foreign.dispose();
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-argument -- jest types its asymmetric matchers as any
+    expect(() => bindAxios(foreign, axios.create())).toThrow(expect.objectContaining({ code: 'DISPOSED' }));
+  });
+
   describe('bad input', () => {
     let store: SessionStore;
     let api: AxiosInstance;
