@@ -11,6 +11,7 @@ import type { AbortScope } from '../internal/abort-scope';
 import type { StoreLink, StoreState } from '../internal/store-link';
 import { isUnauthorized, type BindSettings } from './bind-options';
 import { asCallerSees, replayable, waitThen } from './recovery';
+import { RedirectGuards } from './redirect-guard';
 import { headerOf, removeHeader } from './headers';
 import { checkDelivery, checkFailure, sessionCancel } from './delivery';
 import { sendTied, untie } from './send-tied';
@@ -59,7 +60,6 @@ function isFence(adapter: unknown): adapter is Fence {
 // config tells (a copy of its defaults, a header merged before a rotation).
 const RECENT_LIMIT = 64;
 
-type Redirect = NonNullable<InternalAxiosRequestConfig['beforeRedirect']>;
 type Transform = (this: unknown, data: unknown, headers?: unknown) => unknown;
 // A gate is fused with the transform it runs before (`GATE` holds that transform, or `null`
 // for a gate alone, used only when a list has no transform): axios normalises the headers
@@ -105,7 +105,8 @@ export class AxiosBinding {
   readonly #header: string;
   readonly #scheme: string;
   readonly #mayCarryToken: ReturnType<typeof createOriginPolicy>;
-  readonly #guardRedirects: boolean;
+  /** Redirect guards, for a custom header only (see `RedirectGuards`). */
+  readonly #redirects: RedirectGuards | undefined;
   readonly #shouldRefresh: (error: AxiosError) => boolean;
   readonly #fences = new Map<unknown, Fence>();
   // The values this binding stamped lately. Where the token must not go (skipAuth, other
@@ -117,11 +118,6 @@ export class AxiosBinding {
   #lone: Gate | undefined;
   #originalCreate: AxiosInstance['create'] | undefined;
   #create: AxiosInstance['create'] | undefined;
-  /** Redirect guards: one for configs without a hook of their own, one per caller hook. */
-  #sharedGuard: Redirect | undefined;
-  readonly #guards = new WeakMap<Redirect, Redirect>();
-  // This binding's guards: another binding's guard (a moved config) is wrapped, not trusted.
-  readonly #ownGuards = new WeakSet<Redirect>();
   #active = true;
   #seen: StoreState | undefined;
   #scope: AbortScope | null = null;
@@ -137,8 +133,9 @@ export class AxiosBinding {
     this.#scheme = settings.scheme;
     this.#mayCarryToken = createOriginPolicy(settings.allowedOrigins, () => instance.defaults.baseURL);
     // axios (follow-redirects) drops `Authorization` on a redirect to another origin by
-    // itself, but no other header: a custom one needs the same guard.
-    this.#guardRedirects = settings.header.toLowerCase() !== 'authorization';
+    // itself, but no other header: a custom one needs a guard.
+    this.#redirects =
+      settings.header.toLowerCase() === 'authorization' ? undefined : new RedirectGuards(settings.header, this.#mayCarryToken);
     this.#shouldRefresh = settings.shouldRefresh;
     // Fused with the first of every request's `transformRequest` (see `#noteEpoch`): axios
     // runs the transforms after every interceptor, right before it picks the adapter.
@@ -304,7 +301,7 @@ export class AxiosBinding {
       if (headers[this.#header] !== this.#value) headers.set(this.#header, this.#value);
       if (this.#stamp !== undefined) config.rxSessionStamp = this.#stamp;
       this.#redact(config);
-      if (this.#guardRedirects) this.#guardRedirect(config);
+      this.#redirects?.guard(config);
     } else {
       this.#dropToken(config);
     }
@@ -330,27 +327,6 @@ export class AxiosBinding {
     const list = config.redact;
     if (list === undefined) config.redact = [this.#header];
     else if (!list.includes(this.#header)) config.redact = [...list, this.#header];
-  }
-
-  /** Strips the header on a redirect to an origin that may not have the token. */
-  #guardRedirect(config: Tagged): void {
-    const own = config.beforeRedirect;
-    if (own !== undefined && this.#ownGuards.has(own)) return;
-    let guard = own === undefined ? this.#sharedGuard : this.#guards.get(own);
-    if (guard === undefined) {
-      guard = (options, responseDetails, requestDetails) => {
-        const href = (options as { href?: unknown }).href;
-        if (typeof href !== 'string' || !this.#mayCarryToken({ url: href })) {
-          const hop = (options as { headers?: Record<string, unknown> }).headers;
-          if (hop !== undefined) removeHeader(hop, this.#header);
-        }
-        own?.(options, responseDetails, requestDetails);
-      };
-      this.#ownGuards.add(guard);
-      if (own === undefined) this.#sharedGuard = guard;
-      else this.#guards.set(own, guard);
-    }
-    config.beforeRedirect = guard;
   }
 
   /** Makes sure the config's adapter is this binding's fence around the real adapter. */
