@@ -1,6 +1,5 @@
 import axios, {
   getAdapter,
-  type AxiosAdapter,
   type AxiosError,
   type AxiosInstance,
   type AxiosPromise,
@@ -16,74 +15,24 @@ import { headerOf, removeHeader } from './headers';
 import { checkDelivery, checkFailure, sessionCancel } from './delivery';
 import { sendTied, untie } from './send-tied';
 import { createOriginPolicy } from './origin-policy';
-
-/**
- * What a bound request carries for the binding, under string keys: axios' dispatch step
- * may copy a config into a fresh object with only its string keys, and a spread copies
- * them too, so they survive where a symbol would not. Neither holds a token.
- */
-interface Tagged extends InternalAxiosRequestConfig {
-  /** The binding whose instance issued the request: only it stamps the request. */
-  rxSessionBinding?: AxiosBinding;
-  /** The epoch (scope) the request was issued in, noted when axios built its chain. */
-  rxSessionEpoch?: AbortScope | null;
-  /** What a binding stamped on this config (kept by a retried config). */
-  rxSessionStamp?: Stamp;
-  /** Set on the one retry after a 401: a retried request is never retried again. */
-  rxSessionRetried?: boolean;
-  redact?: string[];
-}
-
-/** A stamped header value, kept private so that logging a config never shows it. */
-class Stamp {
-  readonly #value: string;
-  constructor(value: string) {
-    this.#value = value;
-  }
-  is(value: unknown): boolean {
-    return value === this.#value;
-  }
-}
-
-// A fence remembers the adapter it wraps: a config moved to another instance, or an
-// interceptor that set a fence as `adapter`, is wrapped again around the original.
-const WRAPPED = Symbol('rx-session.adapter');
-const OWNER = Symbol('rx-session.binding');
-type Fence = AxiosAdapter & { [WRAPPED]: Original; [OWNER]: AxiosBinding };
-type Original = InternalAxiosRequestConfig['adapter'];
-
-function isFence(adapter: unknown): adapter is Fence {
-  return typeof adapter === 'function' && WRAPPED in adapter;
-}
+import {
+  GATE,
+  isFence,
+  isGate,
+  OWNER,
+  ungated,
+  toList,
+  WRAPPED,
+  type Fence,
+  type Gate,
+  type Original,
+  type Transform,
+} from './fence-marks';
+import { Stamp, type Tagged } from './tags';
 
 // How many recently stamped values a binding recognises as its own where no stamp on the
 // config tells (a copy of its defaults, a header merged before a rotation).
 const RECENT_LIMIT = 64;
-
-type Transform = (this: unknown, data: unknown, headers?: unknown) => unknown;
-// A gate is fused with the transform it runs before (`GATE` holds that transform, or `null`
-// for a gate alone, used only when a list has no transform): axios normalises the headers
-// once per transform step, so a step of its own would cost every request a full pass.
-const GATE = Symbol('rx-session.gate');
-type Gate = Transform & { [GATE]: Transform | null; [OWNER]: AxiosBinding };
-
-function isGate(fn: unknown): fn is Gate {
-  return typeof fn === 'function' && GATE in fn;
-}
-
-/** A transform list without any rx-session gate (another binding's, on a moved config): a fresh array. */
-function ungated(transforms: unknown): unknown[] {
-  const list: unknown[] = [];
-  for (let fn of toList(transforms)) {
-    while (isGate(fn)) fn = fn[GATE];
-    if (fn !== null) list.push(fn);
-  }
-  return list;
-}
-
-function toList(transforms: unknown): unknown[] {
-  return Array.isArray(transforms) ? transforms : transforms === undefined || transforms === null ? [] : [transforms];
-}
 
 /**
  * One axios instance bound to one store: the defaults sync, the request-side checks and

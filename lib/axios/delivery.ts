@@ -1,15 +1,13 @@
 import axios, { CanceledError, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
 import type { SessionError } from '../errors';
-import { aborted, RequestSignal, type AbortScope } from '../internal/abort-scope';
+import { aborted, RequestSignal } from '../internal/abort-scope';
+import type { Tagged } from './tags';
 
 /*
  * The binding's response interceptor: the last check before a response (or failure)
  * reaches the caller. Nothing of a session that has ended is delivered: it becomes a
  * `CanceledError` whose `config.signal.reason` is the `SESSION_ENDED` error.
  */
-
-/** The tag the binding puts on a request's config (see `binding.ts`). */
-type Tagged = InternalAxiosRequestConfig & { rxSessionEpoch?: AbortScope | null };
 
 /** The SESSION_ENDED error if the session the request was tied to (or issued in) has ended. */
 function sessionEndOf(config: Tagged): SessionError | undefined {

@@ -1,0 +1,30 @@
+import type { InternalAxiosRequestConfig } from 'axios';
+import type { AbortScope } from '../internal/abort-scope';
+
+/**
+ * What a bound request carries for the binding, under string keys: axios' dispatch step
+ * may copy a config into a fresh object with only its string keys, and a spread copies
+ * them too, so they survive where a symbol would not. Neither holds a token.
+ */
+export interface Tagged extends InternalAxiosRequestConfig {
+  /** The binding whose instance issued the request: only it stamps the request. */
+  rxSessionBinding?: object;
+  /** The epoch (scope) the request was issued in, noted when axios built its chain. */
+  rxSessionEpoch?: AbortScope | null;
+  /** What a binding stamped on this config (kept by a retried config). */
+  rxSessionStamp?: Stamp;
+  /** Set on the one retry after a 401: a retried request is never retried again. */
+  rxSessionRetried?: boolean;
+  redact?: string[];
+}
+
+/** A stamped header value, kept private so that logging a config never shows it. */
+export class Stamp {
+  readonly #value: string;
+  constructor(value: string) {
+    this.#value = value;
+  }
+  is(value: unknown): boolean {
+    return value === this.#value;
+  }
+}
