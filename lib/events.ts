@@ -5,7 +5,9 @@ import type { LogoutReason } from './session';
 export interface SessionEventBase<TType extends string> {
   /** What happened. */
   readonly type: TType;
-  /** When it happened: its timestamp, in milliseconds since the epoch, from the store's clock. */
+  /** When it happened, in milliseconds since the epoch, from the store's clock. */
+  readonly timestamp: number;
+  /** The same as `timestamp`, in short. */
   readonly at: number;
 }
 
@@ -59,7 +61,7 @@ export type SessionEvent =
 /** The `type` of a {@link SessionEvent}. */
 export type SessionEventType = SessionEvent['type'];
 
-/** @internal The time field of an event. */
-export function when(now: number): { at: number } {
-  return { at: now };
+/** @internal The time fields of an event. */
+export function when(now: number): { timestamp: number; at: number } {
+  return { timestamp: now, at: now };
 }

@@ -300,8 +300,9 @@ export class Lifecycle<TUser> {
         // Due already (a token restored after it expired): refresh right after the call
         // that planned it, so that a refresh using something set up after the store (the
         // bound instance it posts through, say) finds it in place. Requests meanwhile wait.
+        // A resolved promise rather than `queueMicrotask`, which jest's fake timers hold back.
         const planned = this.#planned;
-        queueMicrotask(() => {
+        void Promise.resolve().then(() => {
           if (this.#planned === planned) this.#fire();
         });
       } else {

@@ -217,6 +217,20 @@ describe('injected time', () => {
     expect(jest.getTimerCount()).toBe(0);
   });
 
+  it("under jest's default fake timers, a token restored expired is refreshed without advancing time", async () => {
+    jest.useFakeTimers({ now: Date.UTC(2030, 0, 1) });
+    const r = refresher();
+    const store = new SessionStore({ refresh: r.fn });
+    store.login({ token: 'stale', expiresAt: Date.now() - 1 });
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    expect(r.calls).toHaveLength(1);
+    store.logout();
+    expect(jest.getTimerCount()).toBe(0);
+    store.login({ token: 'stale-again', expiresAt: Date.now() - 1 });
+    store.dispose();
+    expect(jest.getTimerCount()).toBe(0);
+  });
+
   it('an RxJS scheduler can be the clock', () => {
     const scheduler = new VirtualTimeScheduler();
     const store = new SessionStore({ scheduler });

@@ -256,6 +256,24 @@ describe('failure policy', () => {
     expect(calls).toHaveLength(4);
   });
 
+  it('a token with no known expiry has refreshTimeout, from the first attempt, for network retries', async () => {
+    const { store, calls, clock, logouts } = setup({ timeout: 10_000 });
+    store.login('opaque');
+    void store.refresh().catch(() => undefined);
+    await settle();
+    // attempts at 0, 1 s, 3 s, 7 s, and the last brought forward to 10 s; then no time is left
+    for (const wait of [1_000, 2_000, 4_000, 3_000]) {
+      calls[calls.length - 1]?.reject(networkError());
+      await clock.advance(wait);
+      expect(store.session.status).toBe('authenticated');
+    }
+    calls[calls.length - 1]?.reject(networkError());
+    await settle();
+    expect(calls).toHaveLength(5);
+    expect(store.session.status).toBe('anonymous');
+    expect(logouts.map((e) => e.reason)).toEqual(['refresh-failed']);
+  });
+
   it('a refresh slower than refreshTimeout has failed: its signal aborts and the session ends', async () => {
     const { store, calls, clock, logouts } = setup({ timeout: 3_000 });
     store.login('old');
@@ -385,10 +403,10 @@ describe('refreshing$ and events$', () => {
     await rejection(bad);
     expect(events.map((e) => e.type)).toEqual(['login', 'update', 'refresh', 'refresh-error', 'logout']);
     expect(events.every((e) => e.at === t0)).toBe(true);
-    expect(events[0]).toEqual({ type: 'login', at: t0, expiresAt: t0 + HOUR });
-    expect(events[2]).toEqual({ type: 'refresh', at: t0, expiresAt: t0 + 2 * HOUR });
+    expect(events[0]).toEqual({ type: 'login', timestamp: t0, at: t0, expiresAt: t0 + HOUR });
+    expect(events[2]).toEqual({ type: 'refresh', timestamp: t0, at: t0, expiresAt: t0 + 2 * HOUR });
     expect(events[3]).toMatchObject({ type: 'refresh-error', retryIn: undefined, status: 400, network: false });
-    expect(events[4]).toEqual({ type: 'logout', at: t0, reason: 'refresh-failed' });
+    expect(events[4]).toEqual({ type: 'logout', timestamp: t0, at: t0, reason: 'refresh-failed' });
   });
 
   it('no event or refresh error carries a token, even when the failure quotes one', async () => {
