@@ -129,7 +129,7 @@ export class AxiosBinding {
     // Only its `runWhen` runs: axios calls it synchronously inside `get()`, which is when a
     // request's epoch is noted. Saying `false` keeps the interceptor out of the chain, so a
     // request pays for no interceptor step: it is judged once, at the adapter fence.
-    this.#requestId = interceptors.request.use(undefined, undefined, {
+    this.#requestId = interceptors.request.use((c) => c, undefined, {
       synchronous: true,
       runWhen: (c) => {
         this.#noteEpoch(c);
