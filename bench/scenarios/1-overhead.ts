@@ -36,6 +36,17 @@ export async function instructionsPerRequest(
   );
 }
 
+/** With `--diagnose`: each probe's or ablation's instructions per request, and its difference to what it builds on. */
+export function diagnosticRows(per: (name: string) => number | null): Row[] {
+  return diagnosticNames(true).map((name) => {
+    const base = name.startsWith('bound.') ? 'bound' : 'plain';
+    return {
+      metric: `diagnose: ${name} instr/request (Δ vs ${base})`,
+      value: `${fmtInt(per(name))} (${fmtDelta(deltaOrNull(per(name), per(base)))})`,
+    };
+  });
+}
+
 export function diagnosticNames(diagnose: boolean): string[] {
   return diagnose ? [...PROBES, ...Object.keys(ABLATIONS).map((a) => `bound.${a}`)] : [];
 }
@@ -95,15 +106,7 @@ const scenario: Scenario = {
         value: `${fmtRatio(time.bound.cpuRatio)}, ${fmtRatio(time.authRefresh.cpuRatio)}`,
       },
     ];
-    if (ctx.diagnose && instructions !== null) {
-      for (const name of diagnosticNames(true)) {
-        const base = name.startsWith('bound.') ? 'bound' : 'plain';
-        rows.push({
-          metric: `diagnose: ${name} instr/request (Δ vs ${base})`,
-          value: `${fmtInt(per(name))} (${fmtDelta(deltaOrNull(per(name), per(base)))})`,
-        });
-      }
-    }
+    if (ctx.diagnose && instructions !== null) rows.push(...diagnosticRows(per));
     return {
       ratio: ratio === null ? null : round(ratio, 4),
       goal: `instructions/request bound ÷ plain ≤ ${GOAL}`,

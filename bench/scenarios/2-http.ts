@@ -1,9 +1,9 @@
 import http from 'node:http';
-import { deltaOrNull, fmtDelta, fmtInt, fmtRatio, ratioOrNull, roundAll, summarise } from '../support/format';
+import { fmtInt, fmtRatio, ratioOrNull, roundAll, summarise } from '../support/format';
 import { startServer } from '../support/loopback';
 import { interleave, measure, round, type Sample } from '../support/stats';
 import { CONCURRENCY, makeClient, VARIANTS, type Variant } from '../support/variants';
-import { diagnosticNames, instructionsPerRequest } from './1-overhead';
+import { diagnosticNames, diagnosticRows, instructionsPerRequest } from './1-overhead';
 import type { Row, Scenario } from './types';
 
 const GOAL = 1.05;
@@ -77,15 +77,7 @@ const scenario: Scenario = {
           value: `${fmtRatio(time.bound.cpuRatio)}, ${fmtRatio(time.authRefresh.cpuRatio)}`,
         },
       ];
-      if (ctx.diagnose && instructions !== null) {
-        for (const name of diagnosticNames(true)) {
-          const base = name.startsWith('bound.') ? 'bound' : 'plain';
-          rows.push({
-            metric: `diagnose: ${name} instr/request (Δ vs ${base})`,
-            value: `${fmtInt(per(name))} (${fmtDelta(deltaOrNull(per(name), per(base)))})`,
-          });
-        }
-      }
+      if (ctx.diagnose && instructions !== null) rows.push(...diagnosticRows(per));
       return {
         ratio: ratio === null ? null : round(ratio, 4),
         goal: `client instructions/request bound ÷ plain ≤ ${GOAL}`,
