@@ -2,8 +2,8 @@ import { clientBundle } from '../support/build';
 import { countInstructions, pool } from '../support/callgrind';
 import { ABLATIONS } from '../support/build';
 import { deltaOrNull, fmtDelta, fmtInt, fmtRatio, ratioOrNull, roundAll, summarise } from '../support/format';
-import { defined, interleave, measure, round, type Sample } from '../support/stats';
-import { makeClient, NOOP_BASE, noopAdapter, PROBES, VARIANTS, type Variant } from '../support/variants';
+import { defined, interleave, measure, round } from '../support/stats';
+import { makeClient, NOOP_BASE, noopAdapter, PROBES, VARIANTS, byVariant } from '../support/variants';
 import type { Scenario, Row } from './types';
 
 const GOAL = 1.05;
@@ -57,21 +57,16 @@ const scenario: Scenario = {
   async run(ctx) {
     const perRound = 50_000;
     const rounds = ctx.quick ? 5 : 9;
-    const clients = Object.fromEntries(
-      VARIANTS.map((v) => [v, makeClient(v, { baseURL: NOOP_BASE, adapter: noopAdapter }).api]),
-    ) as Record<Variant, ReturnType<typeof makeClient>['api']>;
+    const clients = byVariant((v) => makeClient(v, { baseURL: NOOP_BASE, adapter: noopAdapter }).api);
     ctx.log(`timing ${VARIANTS.join(', ')}: ${rounds} rounds of ${perRound} sequential requests`);
     const samples = await interleave(
-      Object.fromEntries(
-        VARIANTS.map((v) => [
-          v,
-          () =>
-            measure(perRound, async () => {
-              const api = clients[v];
-              for (let i = 0; i < perRound; i++) await api.get('/x');
-            }),
-        ]),
-      ) as Record<Variant, () => Promise<Sample>>,
+      byVariant(
+        (v) => () =>
+          measure(perRound, async () => {
+            const api = clients[v];
+            for (let i = 0; i < perRound; i++) await api.get('/x');
+          }),
+      ),
       rounds,
     );
     const time = summarise(samples);

@@ -1,8 +1,8 @@
 import http from 'node:http';
 import { fmtInt, fmtRatio, ratioOrNull, roundAll, summarise } from '../support/format';
 import { startServer } from '../support/loopback';
-import { interleave, measure, round, type Sample } from '../support/stats';
-import { CONCURRENCY, makeClient, VARIANTS, type Variant } from '../support/variants';
+import { interleave, measure, round } from '../support/stats';
+import { CONCURRENCY, makeClient, VARIANTS, byVariant, type Variant } from '../support/variants';
 import { diagnosticNames, diagnosticRows, instructionsPerRequest } from './1-overhead';
 import type { Row, Scenario } from './types';
 
@@ -17,29 +17,24 @@ const scenario: Scenario = {
       const perRound = ctx.quick ? 2_000 : 5_000;
       const rounds = ctx.quick ? 5 : 9;
       const agents: http.Agent[] = [];
-      const clients = Object.fromEntries(
-        VARIANTS.map((v) => {
-          const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-          agents.push(agent);
-          return [v, makeClient(v, { baseURL: `http://127.0.0.1:${server.port}`, httpAgent: agent }).api];
-        }),
-      ) as Record<Variant, ReturnType<typeof makeClient>['api']>;
+      const clients = byVariant((v) => {
+        const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+        agents.push(agent);
+        return makeClient(v, { baseURL: `http://127.0.0.1:${server.port}`, httpAgent: agent }).api;
+      });
       ctx.log(`timing ${VARIANTS.join(', ')}: ${rounds} rounds of ${perRound} requests, ${CONCURRENCY} at a time`);
       const samples = await interleave(
-        Object.fromEntries(
-          VARIANTS.map((v) => [
-            v,
-            () =>
-              measure(perRound, async () => {
-                const api = clients[v];
-                let left = perRound;
-                const worker = async (): Promise<void> => {
-                  while (left-- > 0) await api.get('/x');
-                };
-                await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-              }),
-          ]),
-        ) as Record<Variant, () => Promise<Sample>>,
+        byVariant(
+          (v) => () =>
+            measure(perRound, async () => {
+              const api = clients[v];
+              let left = perRound;
+              const worker = async (): Promise<void> => {
+                while (left-- > 0) await api.get('/x');
+              };
+              await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+            }),
+        ),
         rounds,
       );
       for (const agent of agents) agent.destroy();

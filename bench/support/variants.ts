@@ -14,6 +14,11 @@ import { RequestSignal } from '../../lib/internal/abort-scope';
 export const VARIANTS = ['plain', 'bound', 'authRefresh'] as const;
 export type Variant = (typeof VARIANTS)[number];
 
+/** One value per variant, made by `make`. */
+export function byVariant<T>(make: (variant: Variant) => T): Record<Variant, T> {
+  return Object.fromEntries(VARIANTS.map((v) => [v, make(v)])) as Record<Variant, T>;
+}
+
 export interface Client {
   api: AxiosInstance;
   store?: SessionStore;

@@ -41,9 +41,9 @@ const RECENT_LIMIT = 64;
  * A request's epoch is noted when axios builds its chain, synchronously inside `get()`
  * (the `runWhen` of a request interceptor that never enters the chain itself), and the
  * request is judged where nothing can come after:
- * - a gate fused into the first `transformRequest`, which axios runs after every interceptor, right before it
- *   picks the adapter: it makes sure that adapter is fenced, whatever interceptors did
- *   to `config.adapter`;
+ * - a gate fused into the first `transformRequest`, which axios runs after every
+ *   interceptor, right before it picks the adapter: it makes sure that adapter is fenced,
+ *   whatever interceptors did to `config.adapter`;
  * - the fence itself, the last step before bytes leave: it judges the request again in
  *   full, ties it to its epoch with a per-request signal, and unties it when the adapter
  *   is done with it.
@@ -213,7 +213,7 @@ export class AxiosBinding {
   }
 
   /** `runWhen`: called when axios builds the chain, synchronously inside `get()`. */
-  #noteEpoch(config: Tagged): boolean {
+  #noteEpoch(config: Tagged): void {
     this.#refresh();
     // A retried config brings its first attempt's signal, aborted if the session ended:
     // axios would refuse to dispatch it. The caller's own signal (or none) again.
@@ -225,7 +225,6 @@ export class AxiosBinding {
     const transforms = config.transformRequest;
     const head: unknown = Array.isArray(transforms) ? transforms[0] : transforms;
     if (!isGate(head) || head[OWNER] !== this) config.transformRequest = this.#gated(transforms);
-    return true;
   }
 
   /**
@@ -368,11 +367,7 @@ export class AxiosBinding {
         refreshed = true;
       });
       // A body that can be read only once cannot be sent again: the refresh still helps later requests.
-      if (!replayable(config.data))
-        return refresh.then(
-          () => Promise.reject(error),
-          () => Promise.reject(error),
-        );
+      if (!replayable(config.data)) return waitThen(config, refresh, () => Promise.reject(error));
       return waitThen(config, refresh, () => {
         this.#refresh();
         // Refreshed, or rotated (or ended) meanwhile: send it again, judged afresh.
