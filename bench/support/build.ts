@@ -28,16 +28,9 @@ export const ABLATIONS: Record<string, { file: string; from: string; to: string 
       to: 'const wait = undefined as Promise<void> | undefined;',
     },
   ],
-  // No tagging when axios builds the chain (epoch, binding, redact, the gate).
-  noRunWhen: [{ file: 'lib/axios/binding.ts', from: 'runWhen: (c) => this.#noteEpoch(c),', to: 'runWhen: () => true,' }],
-  // The request interceptor does nothing (the fence still judges at the adapter).
-  noInterceptorJudge: [
-    {
-      file: 'lib/axios/binding.ts',
-      from: '    untie(config);\n    this.#judge(config);\n    this.#fenceAdapter(config);\n    return config;',
-      to: '    return config;',
-    },
-  ],
+  // No tagging when axios builds the chain (epoch, binding, the per-request adapter check):
+  // the fence then sends the request untied and without the token.
+  noRunWhen: [{ file: 'lib/axios/binding.ts', from: 'this.#noteEpoch(c);', to: '' }],
   // No response interceptor (the delivery check).
   noDeliveryCheck: [
     {
@@ -56,11 +49,6 @@ export const ABLATIONS: Record<string, { file: string; from: string; to: string 
   ],
   // The origin check always says yes.
   noOriginCheck: [{ file: 'lib/axios/binding.ts', from: 'if (this.#mayCarryToken(config) && ', to: 'if (' }],
-  // No gate in transformRequest (neither in the defaults nor per request).
-  noGate: [
-    { file: 'lib/axios/binding.ts', from: 'defaults.transformRequest = this.#gated(defaults.transformRequest);', to: '' },
-    { file: 'lib/axios/binding.ts', from: 'if (!isGate(head) || head[OWNER] !== this) config', to: 'if (false) config' },
-  ],
 };
 
 function ablationPlugin(patches: { file: string; from: string; to: string }[]): Plugin {

@@ -3,7 +3,6 @@ import axios, {
   type AxiosError,
   type AxiosInstance,
   type AxiosPromise,
-  type AxiosRequestTransformer,
   type InternalAxiosRequestConfig,
 } from 'axios';
 import type { AbortScope } from '../internal/abort-scope';
@@ -11,23 +10,11 @@ import type { StoreLink, StoreState } from '../internal/store-link';
 import { isUnauthorized, type BindSettings } from './bind-options';
 import { asCallerSees, replayable, waitThen } from './recovery';
 import { RedirectGuards } from './redirect-guard';
-import { headerOf, removeHeader } from './headers';
+import { headerOf, removeHeader, stampHeader } from './headers';
 import { checkDelivery, checkFailure, sessionCancel } from './delivery';
 import { sendTied, untie } from './send-tied';
 import { createOriginPolicy } from './origin-policy';
-import {
-  GATE,
-  isFence,
-  isGate,
-  OWNER,
-  ungated,
-  toList,
-  WRAPPED,
-  type Fence,
-  type Gate,
-  type Original,
-  type Transform,
-} from './fence-marks';
+import { isFence, OWNER, WRAPPED, type Fence, type Original } from './fence-marks';
 import { Stamp, type Tagged } from './tags';
 
 // How many recently stamped values a binding recognises as its own where no stamp on the
@@ -38,15 +25,12 @@ const RECENT_LIMIT = 64;
  * One axios instance bound to one store: the defaults sync, the request-side checks and
  * the fence at the adapter.
  *
- * A request's epoch is noted when axios builds its chain, synchronously inside `get()`
- * (the `runWhen` of a request interceptor that never enters the chain itself), and the
- * request is judged where nothing can come after:
- * - a gate fused into the first `transformRequest`, which axios runs after every
- *   interceptor, right before it picks the adapter: it makes sure that adapter is fenced,
- *   whatever interceptors did to `config.adapter`;
- * - the fence itself, the last step before bytes leave: it judges the request again in
- *   full, ties it to its epoch with a per-request signal, and unties it when the adapter
- *   is done with it.
+ * A request's epoch is noted, and its adapter fenced, when axios builds its chain,
+ * synchronously inside `get()` (the `runWhen` of a request interceptor that never enters
+ * the chain itself). The token is not in the request until then: the instance's default
+ * header is not enumerable, so axios does not merge it. The fence, the last step before
+ * bytes leave, judges the request in full, stamps the header, ties the request to its
+ * epoch with a per-request signal, and unties it when the adapter is done with it.
  */
 export class AxiosBinding {
   readonly #link: StoreLink;
@@ -61,10 +45,9 @@ export class AxiosBinding {
   // The values this binding stamped lately. Where the token must not go (skipAuth, other
   // origins, signed out) these are removed, while a header of the caller's own is kept.
   readonly #recent: string[] = [];
-  /** Makes sure this binding's requests reach the adapter through its fence (see `#gated`). */
-  readonly #gateCheck: (config: unknown) => void;
-  readonly #gates = new WeakMap<Transform, Gate>();
-  #lone: Gate | undefined;
+  /** The fence around the instance's default adapter, which most requests use. */
+  #defaultFence: Fence | undefined;
+  readonly #redactList: string[];
   #originalCreate: AxiosInstance['create'] | undefined;
   #create: AxiosInstance['create'] | undefined;
   #active = true;
@@ -86,43 +69,10 @@ export class AxiosBinding {
     this.#redirects =
       settings.header.toLowerCase() === 'authorization' ? undefined : new RedirectGuards(settings.header, this.#mayCarryToken);
     this.#shouldRefresh = settings.shouldRefresh;
-    // Fused with the first of every request's `transformRequest` (see `#noteEpoch`): axios
-    // runs the transforms after every interceptor, right before it picks the adapter.
-    this.#gateCheck = (target) => {
-      const config = target as Tagged | null | undefined;
-      if (typeof config === 'object' && config !== null && config.rxSessionBinding === this && this.#active) {
-        this.#fenceAdapter(config);
-      }
-    };
+    this.#redactList = Object.freeze([settings.header]) as string[];
   }
 
-  /** `transforms` with this binding's gate fused into the first one: a fresh array. */
-  #gated(transforms: unknown): AxiosRequestTransformer[] {
-    const list = ungated(transforms);
-    const first = list[0] as Transform | undefined;
-    list[0] = first === undefined ? (this.#lone ??= this.#gate(null)) : this.#gateFor(first);
-    return list as AxiosRequestTransformer[];
-  }
-
-  #gateFor(transform: Transform): Gate {
-    let gate = this.#gates.get(transform);
-    if (gate === undefined) {
-      gate = this.#gate(transform);
-      this.#gates.set(transform, gate);
-    }
-    return gate;
-  }
-
-  #gate(transform: Transform | null): Gate {
-    const check = this.#gateCheck;
-    const gate = function fenceGate(this: unknown, data: unknown, headers?: unknown): unknown {
-      check(this);
-      return transform === null ? data : transform.call(this, data, headers);
-    };
-    return Object.assign(gate, { [GATE]: transform, [OWNER]: this as AxiosBinding });
-  }
-
-  /** Installs the interceptors, the gate and the default fence. */
+  /** Installs the interceptors and the default fence. */
   install(): void {
     const instance = this.#instance;
     const { defaults, interceptors } = instance;
@@ -137,10 +87,9 @@ export class AxiosBinding {
       },
     });
     this.#responseId = interceptors.response.use(checkDelivery, checkFailure);
-    // In the defaults too, so that requests' merged copies already start with the gate.
-    defaults.transformRequest = this.#gated(defaults.transformRequest);
     const adapter = defaults.adapter;
-    defaults.adapter = this.#fenceFor(isFence(adapter) ? adapter[WRAPPED] : adapter);
+    this.#defaultFence = this.#fenceFor(isFence(adapter) ? adapter[WRAPPED] : adapter);
+    defaults.adapter = this.#defaultFence;
     // `api.create()` copies the defaults, token, gate and fence included: hand out a
     // child that starts clean instead (it is not bound; bind it if it should follow).
     // eslint-disable-next-line @typescript-eslint/unbound-method -- kept for uninstall(), called with `.call(instance)`
@@ -152,18 +101,12 @@ export class AxiosBinding {
     }
   }
 
-  /**
-   * Takes this binding's header, gate and fence out of an instance's defaults, keeping
-   * whatever else is there now (transforms added since binding included).
-   */
+  /** Takes this binding's header and fence out of an instance's defaults, keeping whatever else is there now. */
   #clean(child: AxiosInstance): AxiosInstance {
     const { defaults } = child;
     const common = defaults.headers.common as Record<string, unknown>;
     const sent = headerOf(common, this.#header);
     if (typeof sent === 'string' && this.#recent.includes(sent)) removeHeader(common, this.#header);
-    if (toList(defaults.transformRequest).some(isGate)) {
-      defaults.transformRequest = ungated(defaults.transformRequest) as AxiosRequestTransformer[];
-    }
     const adapter = defaults.adapter;
     if (isFence(adapter) && adapter[OWNER] === this) {
       const original = adapter[WRAPPED];
@@ -175,7 +118,7 @@ export class AxiosBinding {
 
   /**
    * Removes everything `install()` and `sync()` put on the instance. Configs made while
-   * bound keep their gate and fence, now inert: they send no token of this session.
+   * bound keep their fence, now inert: they send no token of this session.
    */
   uninstall(): void {
     this.#active = false;
@@ -192,7 +135,12 @@ export class AxiosBinding {
     this.#refresh();
     const common = this.#instance.defaults.headers.common as Record<string, unknown>;
     removeHeader(common, this.#header);
-    if (this.#value !== null) common[this.#header] = this.#value;
+    // Readable there, but not enumerable: axios copies only enumerable defaults into a
+    // request, so the token is not carried (and normalised again and again) through the
+    // interceptors and transforms. The fence stamps it as the request leaves.
+    if (this.#value !== null) {
+      Object.defineProperty(common, this.#header, { value: this.#value, writable: true, configurable: true, enumerable: false });
+    }
   }
 
   /** Brings the binding's view up to the store's current state (cheap when unchanged). */
@@ -217,14 +165,14 @@ export class AxiosBinding {
     this.#refresh();
     // A retried config brings its first attempt's signal, aborted if the session ended:
     // axios would refuse to dispatch it. The caller's own signal (or none) again.
-    untie(config);
+    if (config.signal != null) untie(config);
     config.rxSessionBinding = this;
     config.rxSessionEpoch = this.#scope;
-    if (this.#value !== null) this.#redact(config);
-    // The gate is fused into the first transform of the request's own copy of the list.
-    const transforms = config.transformRequest;
-    const head: unknown = Array.isArray(transforms) ? transforms[0] : transforms;
-    if (!isGate(head) || head[OWNER] !== this) config.transformRequest = this.#gated(transforms);
+    // A retried config still carries the token its first attempt was stamped with: it goes
+    // only through the fence, which stamps the current one.
+    if (config.rxSessionStamp !== undefined) this.#dropToken(config);
+    // An adapter of the request's own (or one set on the defaults since binding) is fenced too.
+    if (config.adapter !== this.#defaultFence) this.#fenceAdapter(config);
   }
 
   /**
@@ -246,7 +194,8 @@ export class AxiosBinding {
       return null;
     }
     if (this.#mayCarryToken(config) && config.socketPath === this.#instance.defaults.socketPath) {
-      if (headers[this.#header] !== this.#value) headers.set(this.#header, this.#value);
+      const value = this.#value;
+      if (value !== null && headers[this.#header] !== value) stampHeader(headers, this.#header, value);
       if (this.#stamp !== undefined) config.rxSessionStamp = this.#stamp;
       this.#redact(config);
       this.#redirects?.guard(config);
@@ -273,7 +222,8 @@ export class AxiosBinding {
   /** Lists the header in axios' `redact`, so that a serialised error of this request never shows it. */
   #redact(config: Tagged): void {
     const list = config.redact;
-    if (list === undefined) config.redact = [this.#header];
+    // One frozen list shared by the requests that bring none: no array per request.
+    if (list === undefined) config.redact = this.#redactList;
     else if (!list.includes(this.#header)) config.redact = [...list, this.#header];
   }
 
@@ -316,7 +266,7 @@ export class AxiosBinding {
   #dispatchNow(config: Tagged, original: Original): AxiosPromise {
     this.#refresh();
     untie(config);
-    const real = getAdapter(original ?? axios.defaults.adapter, config);
+    const real = typeof original === 'function' ? original : getAdapter(original ?? axios.defaults.adapter, config);
     if (config.rxSessionBinding !== this || !this.#active) {
       // A copy of this instance's defaults (`axios.create(api.defaults)`), or a request that
       // was still in the chain when the instance was unbound or its store disposed: it

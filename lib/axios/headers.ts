@@ -11,7 +11,7 @@ export function headerOf(headers: object, name: string): unknown {
   const exact = bag[name];
   if (exact !== undefined) return exact;
   const lower = name.toLowerCase();
-  for (const key of Object.keys(bag)) if (key.toLowerCase() === lower) return bag[key];
+  for (const key of Object.keys(bag)) if (key.length === name.length && key.toLowerCase() === lower) return bag[key];
   return undefined;
 }
 
@@ -22,9 +22,26 @@ export function removeHeader(headers: object, name: string): void {
     bag.delete(name); // AxiosHeaders: already case-insensitive
     return;
   }
+  // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- the exact name, enumerable or not (see `AxiosBinding.sync`)
+  delete bag[name];
   const lower = name.toLowerCase();
   for (const key of Object.keys(bag)) {
     // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- a plain-object bag: the header, in whatever case it was set
-    if (key.toLowerCase() === lower) delete bag[key];
+    if (key.length === name.length && key.toLowerCase() === lower) delete bag[key];
   }
+}
+
+/**
+ * Sets the header, removing any other casing of its name first. A plain property write:
+ * at the adapter, after axios has normalised the headers, `AxiosHeaders.set` would only
+ * repeat that work.
+ */
+export function stampHeader(headers: object, name: string, value: string): void {
+  const bag = headers as Headers;
+  const lower = name.toLowerCase();
+  for (const key of Object.keys(bag)) {
+    // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- another casing of the header, which would be sent too
+    if (key.length === name.length && key !== name && key.toLowerCase() === lower) delete bag[key];
+  }
+  bag[name] = value;
 }

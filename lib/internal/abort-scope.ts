@@ -27,26 +27,20 @@ export class RequestSignal implements GenericAbortSignal {
   onabort: AbortListener | null = null;
 
   #listeners: AbortListener[] | undefined;
-  /** The scope while tracked; cleared on settle. */
-  #scope: AbortScope | undefined;
-  /** The scope it was created in, kept after settle. */
+  /** The scope it was created in (it forgets the signal on settle). */
   readonly #home: AbortScope | undefined;
-  #follows: CallerLink | undefined;
-  #settleWhenUnheard = false;
-  #first: (() => void) | undefined;
-  /** The caller's own signal, so that a retried config follows it rather than this. */
-  readonly #origin: GenericAbortSignal | undefined;
+  /** What only some requests need, kept apart so that a request's signal stays small. */
+  #rare: Rare | undefined;
 
   /** @internal Use {@link AbortScope.track}. */
   constructor(scope: AbortScope | undefined, origin?: GenericAbortSignal) {
-    this.#scope = scope;
     this.#home = scope;
-    this.#origin = origin;
+    if (origin !== undefined) this.#rare = { origin };
   }
 
   /** @internal The caller's own signal this one follows, if any. */
   get origin(): GenericAbortSignal | undefined {
-    return this.#origin;
+    return this.#rare?.origin;
   }
 
   /**
@@ -68,7 +62,7 @@ export class RequestSignal implements GenericAbortSignal {
     if (type !== 'abort' || list === undefined) return;
     const at = list.indexOf(listener);
     if (at !== -1) list.splice(at, 1);
-    if (this.#settleWhenUnheard && list.length === 0) this.settle();
+    if (this.#rare?.settleWhenUnheard === true && list.length === 0) this.settle();
   }
 
   /**
@@ -77,7 +71,7 @@ export class RequestSignal implements GenericAbortSignal {
    */
   settleWhenUnheard(): void {
     if (this.#listeners === undefined || this.#listeners.length === 0) this.settle();
-    else this.#settleWhenUnheard = true;
+    else (this.#rare ??= {}).settleWhenUnheard = true;
   }
 
   /** Throws `reason` if the signal was aborted, like `AbortSignal.throwIfAborted()`. */
@@ -98,20 +92,22 @@ export class RequestSignal implements GenericAbortSignal {
       links.set(caller, link);
     }
     link.members.add(this);
-    this.#follows = link;
+    (this.#rare ??= {}).follows = link;
   }
 
   /** @internal The request settled: stop tracking it and stop following the caller's signal. */
   settle(): void {
-    this.#scope?.forget(this);
-    this.#scope = undefined;
-    this.#follows?.leave(this);
-    this.#follows = undefined;
+    this.#home?.forget(this);
+    const rare = this.#rare;
+    if (rare?.follows !== undefined) {
+      rare.follows.leave(this);
+      rare.follows = undefined;
+    }
   }
 
   /** @internal Runs `fn` on abort before any listener (the adapter's included). */
   first(fn: () => void): void {
-    this.#first = fn;
+    (this.#rare ??= {}).first = fn;
   }
 
   /** @internal Abort with `reason` and tell the adapter's listeners. */
@@ -120,8 +116,9 @@ export class RequestSignal implements GenericAbortSignal {
     this.aborted = true;
     this.reason = reason;
     this.settle();
-    const first = this.#first;
-    this.#first = undefined;
+    const rare = this.#rare;
+    const first = rare?.first;
+    if (rare !== undefined) rare.first = undefined;
     if (first !== undefined) call(this, first, { type: 'abort', target: this });
     const event: AbortEventLike = { type: 'abort', target: this };
     const listeners = this.#listeners;
@@ -129,6 +126,15 @@ export class RequestSignal implements GenericAbortSignal {
     call(this, this.onabort, event);
     if (listeners !== undefined) for (const listener of listeners) call(this, listener, event);
   }
+}
+
+/** A request signal's less common state. */
+interface Rare {
+  /** The caller's own signal, so that a retried config follows it rather than this. */
+  origin?: GenericAbortSignal;
+  follows?: CallerLink | undefined;
+  settleWhenUnheard?: boolean;
+  first?: (() => void) | undefined;
 }
 
 function call(signal: RequestSignal, listener: AbortListener | null, event: AbortEventLike): void {

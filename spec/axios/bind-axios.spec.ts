@@ -24,6 +24,36 @@ describe('bindAxios', () => {
       expect(api.defaults.headers.common['Authorization']).toBeUndefined();
     });
 
+    it('keeps the token out of requests until the fence stamps it: interceptors, errors and copies of the defaults never hold it', async () => {
+      const fake = fakeAdapter();
+      const api = axios.create({ adapter: fake.adapter });
+      const store = new SessionStore();
+      const inInterceptor: unknown[] = [];
+      api.interceptors.request.use((config) => {
+        inInterceptor.push(config.headers.get('Authorization'));
+        return config;
+      });
+      bindAxios(store, api);
+      store.login('t1');
+      // Readable on the defaults, but not enumerable: axios does not merge it into requests.
+      expect(api.defaults.headers.common['Authorization']).toBe('Bearer t1');
+      expect('Authorization' in api.defaults.headers.common).toBe(true);
+      expect(Object.keys(api.defaults.headers.common)).not.toContain('Authorization');
+      expect(JSON.stringify(api.defaults)).not.toContain('t1');
+      await api.get('/me');
+      expect(inInterceptor).toEqual([undefined]);
+      expect(authOf(fake.sent[0])).toBe('Bearer t1');
+      expect(
+        authOf(
+          await axios
+            .create({ ...api.defaults, adapter: fake.adapter })
+            .get('/copy')
+            .then((r) => r.config),
+        ),
+      ).toBeUndefined();
+      store.dispose();
+    });
+
     it('has the defaults updated before session$ subscribers hear of the change', () => {
       const { store, api } = setup();
       const seen: unknown[] = [];

@@ -7,7 +7,7 @@ import { gate, outcome } from '../support/outcome';
 import { startServer, type TestServer } from '../support/test-server';
 
 // Ways other code can route around the binding's request interceptor, and the layers
-// (the transformRequest gate, the fence at the adapter, the response checks) that hold.
+// (the token stamped only at the fence, the fence at the adapter, the response checks) that hold.
 
 let server: TestServer;
 let elsewhere: TestServer;
@@ -61,7 +61,19 @@ describe('the fence holds when other code routes around the binding', () => {
     await server.droppedAtLeast(1);
   });
 
-  it('fences a request whose adapter an interceptor replaced after the binding’s', async () => {
+  it('an interceptor that replaces the adapter takes the request out of the fence, and so sends no token', async () => {
+    api.interceptors.request.use((config) => {
+      config.adapter = 'http';
+      return config;
+    });
+    bindAxios(store, api);
+    store.login('live-token');
+    await api.get('/swapped');
+    // The token is never merged into a request: only the fence stamps it.
+    expect(server.seen.map((r) => r.authorization)).toEqual([undefined]);
+  });
+
+  it('a request whose adapter an interceptor replaced while logout landed is cancelled for the caller, and carries no token', async () => {
     const held = gate();
     api.interceptors.request.use(async (config) => {
       await held.promise;
@@ -75,7 +87,21 @@ describe('the fence holds when other code routes around the binding', () => {
     store.logout();
     held.open();
     expect((await pending).cancel).toBe(true);
-    expect(server.seen).toHaveLength(0);
+    expect(server.seen.filter((r) => r.authorization !== undefined)).toEqual([]);
+  });
+
+  it('fences an adapter given per request, or set on the defaults after binding', async () => {
+    bindAxios(store, api);
+    store.login('live-token');
+    await api.get('/own-adapter', { adapter: 'http' });
+    api.defaults.adapter = 'fetch';
+    await api.get('/defaults-adapter');
+    expect(server.seen.map((r) => r.authorization)).toEqual(['Bearer live-token', 'Bearer live-token']);
+    const pending = [outcome(api.get('/slow', { adapter: 'http' })), outcome(api.get('/slow'))];
+    await server.arrived(4);
+    store.logout();
+    expect((await Promise.all(pending)).map((r) => r.cancel)).toEqual([true, true]);
+    await server.droppedAtLeast(2);
   });
 
   it('does not send a form-data body with the old token when logout lands while axios measures it', async () => {
@@ -101,7 +127,7 @@ describe('the fence holds when other code routes around the binding', () => {
     expect(Number(server.seen[0]?.headers['content-length'])).toBeGreaterThan(0);
   });
 
-  it('keeps the gate when a request brings its own transformRequest and an interceptor then swaps the adapter', async () => {
+  it('a request with its own transformRequest whose adapter an interceptor swapped while logout landed carries no token', async () => {
     const held = gate();
     api.interceptors.request.use(async (config) => {
       await held.promise;
@@ -120,7 +146,7 @@ describe('the fence holds when other code routes around the binding', () => {
     held.open();
     const results = await Promise.all(pending);
     expect(results.map((r) => r.cancel)).toEqual([true, true]);
-    expect(server.seen).toHaveLength(0);
+    expect(server.seen.filter((r) => r.authorization !== undefined)).toEqual([]);
   });
 
   it('sends a form-data body of unknown length chunked, as axios does', async () => {
