@@ -107,6 +107,9 @@ export class SessionStore<TUser = unknown> {
       state: () => this.#state,
       attach: (binding) => this.#attach(binding),
       hold: (signal) => this.#lifecycle.hold(signal),
+      answered: (token, outcome) => {
+        this.#lifecycle.answered(token, outcome);
+      },
       recover: (signal) => this.#lifecycle.recover(signal),
       canRefresh: () => this.#lifecycle.canRefresh,
     });

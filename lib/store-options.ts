@@ -67,6 +67,15 @@ export interface SessionStoreOptions<TUser = unknown> {
   refreshMargin?: number;
   /** A refresh attempt that takes longer than this many milliseconds has failed. Default 10,000. */
   refreshTimeout?: number;
+  /**
+   * With a `refresh`: how many requests may carry a token that no response has confirmed
+   * yet (one from `login()`, `update()` or `initial`, say restored from storage) before
+   * the rest wait for the first answer. If that answer is a 401, the waiting requests go
+   * after the refresh, with the new token, instead of all going out to be refused.
+   * Tokens from `refresh` are trusted at once. Default 6 (what a browser sends at once
+   * to one HTTP/1.1 origin); `Infinity` sends every request at once.
+   */
+  probeLimit?: number;
   /** Where time comes from (see {@link Clock}). Default: `Date.now()` and unref'd timers. */
   clock?: Clock;
   /** Alternatively, an RxJS scheduler to take time from, such as a `TestScheduler`. */
@@ -78,10 +87,11 @@ export interface StoreSettings<TUser> {
   readonly refresh: RefreshFunction<TUser> | undefined;
   readonly margin: number;
   readonly timeout: number;
+  readonly probeLimit: number;
   readonly clock: Clock;
 }
 
-const KEYS = ['initial', 'refresh', 'refreshMargin', 'refreshTimeout', 'clock', 'scheduler'];
+const KEYS = ['initial', 'refresh', 'refreshMargin', 'refreshTimeout', 'probeLimit', 'clock', 'scheduler'];
 
 // The longest delay `setTimeout` takes: a longer one fires at once (Node warns, browsers too).
 const MAX_DELAY = 2 ** 31 - 1;
@@ -126,8 +136,17 @@ export function parseStoreOptions<TUser>(options: unknown): StoreSettings<TUser>
   ) {
     throw new TypeError('`new SessionStore()` option `scheduler` must be an RxJS SchedulerLike');
   }
+  const probeLimit: unknown = o.probeLimit === undefined ? 6 : o.probeLimit;
+  if (typeof probeLimit !== 'number' || !(probeLimit === Infinity || (Number.isInteger(probeLimit) && probeLimit >= 1))) {
+    throw new TypeError(
+      `\`new SessionStore()\` option \`probeLimit\` must be a whole number ≥ 1, or Infinity; got ${
+        typeof probeLimit === 'number' ? String(probeLimit) : describe(probeLimit)
+      }`,
+    );
+  }
   return {
     refresh: o.refresh,
+    probeLimit,
     margin: duration(o.refreshMargin, 'refreshMargin', 60_000, 0),
     timeout: duration(o.refreshTimeout, 'refreshTimeout', 10_000, 1, MAX_DELAY),
     clock: o.clock ?? (o.scheduler !== undefined ? clockFromScheduler(o.scheduler) : systemClock),

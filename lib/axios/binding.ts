@@ -1,12 +1,13 @@
 import axios, {
   getAdapter,
+  type AxiosAdapter,
   type AxiosError,
   type AxiosInstance,
   type AxiosPromise,
   type InternalAxiosRequestConfig,
 } from 'axios';
 import type { AbortScope } from '../internal/abort-scope';
-import type { StoreLink, StoreState } from '../internal/store-link';
+import { PROBE, type ProbeOutcome, type StoreLink, type StoreState } from '../internal/store-link';
 import { isUnauthorized, type BindSettings } from './bind-options';
 import { asCallerSees, replayable, waitThen } from './recovery';
 import { RedirectGuards } from './redirect-guard';
@@ -284,14 +285,44 @@ export class AxiosBinding {
     // It carries the token: it belongs to this epoch even if it was issued while signed out.
     config.rxSessionEpoch = scope;
     // A token known not to work (expired, answered with a 401) or being refreshed is not
-    // sent: the request waits for the refresh, then is judged again.
+    // sent: the request waits for the refresh, then is judged again. Nor is a token no
+    // response has confirmed yet, beyond the few requests that test it (`PROBE`).
     const wait = this.#link.hold(config.signal);
-    if (wait !== undefined) return waitThen(config, wait, () => this.#dispatch(config, original));
+    if (wait !== undefined && wait !== PROBE) return waitThen(config, wait, () => this.#dispatch(config, original));
     // Found expired just now, with no refresh to renew it: the session ended; judge again.
     if (this.#link.state().scope !== scope) return this.#dispatch(config, original);
     const recover =
       config.rxSessionRetried === true || !this.#link.canRefresh() ? undefined : this.#recovery(config, original, sent);
-    return sendTied(config, scope, real, this.#header, recover);
+    const adapter = wait === PROBE ? this.#probe(real, this.#link.state().session.token, config) : real;
+    return sendTied(config, scope, adapter, this.#header, recover);
+  }
+
+  /** `real`, telling the store what became of a request that tests a token no response has confirmed yet. */
+  #probe(real: AxiosAdapter, token: string | null, config: Tagged): AxiosAdapter {
+    if (token === null) return real;
+    const tell = (outcome: ProbeOutcome): void => {
+      this.#link.answered(token, outcome);
+    };
+    return (c) => {
+      let pending: AxiosPromise;
+      try {
+        pending = real(c);
+      } catch (err) {
+        tell('none');
+        throw err;
+      }
+      return pending.then(
+        (response) => {
+          tell('ok');
+          return response;
+        },
+        (error: unknown) => {
+          const answered = !axios.isCancel(error) && (error as Partial<AxiosError> | null)?.response != null;
+          tell(!answered ? 'none' : this.#asksRefresh(error as AxiosError, config) ? 'refused' : 'ok');
+          throw error;
+        },
+      );
+    };
   }
 
   /**

@@ -5,7 +5,7 @@ import { sessionFromRefresh, type AuthenticatedSession, type LogoutReason, type 
 import type { StoreSettings } from '../store-options';
 import type { AbortScope } from './abort-scope';
 import { RefreshFlight, SUPERSEDED } from './refresh-flight';
-import type { StoreState } from './store-link';
+import { PROBE, type ProbeOutcome, type StoreState } from './store-link';
 
 /** What the lifecycle needs from its store. */
 export interface LifecycleHost<TUser> {
@@ -39,6 +39,14 @@ interface Flight<TUser> {
   readonly settled: Promise<void>;
 }
 
+/** A token no response has confirmed yet: how many of its requests are out, and what the others wait for. */
+interface Probe {
+  readonly token: string;
+  out: number;
+  wave: Promise<void> | undefined;
+  release: () => void;
+}
+
 // A timer never waits longer than this before looking at the clock again: after a machine
 // sleeps, or a background tab is throttled, one long `setTimeout` fires far too late.
 const MAX_WAIT = 30_000;
@@ -61,6 +69,9 @@ export class Lifecycle<TUser> {
   #planned: Planned | undefined;
   /** The refresh just applied did not extend the expiry. */
   #notExtended = false;
+  /** The token a response (or the refresh that issued it) has confirmed. */
+  #trusted: string | undefined;
+  #probe: Probe | undefined;
 
   constructor(host: LifecycleHost<TUser>, settings: StoreSettings<TUser>) {
     this.#host = host;
@@ -107,6 +118,8 @@ export class Lifecycle<TUser> {
         this.#emitRefreshing();
       }
     }
+    const probe = this.#probe;
+    if (probe !== undefined && probe.token !== this.#host.state().session.token) this.#closeProbe(probe);
     this.#plan();
   }
 
@@ -150,7 +163,7 @@ export class Lifecycle<TUser> {
    * to work (expired, or answered with a 401), starting the refresh if none runs. A
    * request carrying a running attempt's signal is the refresh's own, and never waits.
    */
-  hold(signal: unknown): Promise<void> | undefined {
+  hold(signal: unknown): Promise<void> | typeof PROBE | undefined {
     const { session } = this.#host.state();
     if (session.status !== 'authenticated') return undefined;
     const flight = this.#flight;
@@ -159,7 +172,7 @@ export class Lifecycle<TUser> {
       if (signal != null && signal === flight.run.signal) return undefined;
       return dead || flight.run.attempting ? flight.settled : undefined;
     }
-    if (!dead) return undefined;
+    if (!dead) return this.#probeHold(session.token);
     if (this.#settings.refresh === undefined) {
       // A timer that fired late (a sleeping machine): the token is dead, so is the session.
       this.#host.end('expired');
@@ -168,7 +181,59 @@ export class Lifecycle<TUser> {
     return this.#start().settled;
   }
 
+  /**
+   * A token no response has confirmed yet goes out on at most `probeLimit` requests at
+   * once; the others wait for the first answer (see `answered`). Only with a `refresh`:
+   * without one, a refused token cannot be renewed, so holding requests back would gain nothing.
+   */
+  #probeHold(token: string): Promise<void> | typeof PROBE | undefined {
+    if (token === this.#trusted || this.#settings.refresh === undefined || this.#settings.probeLimit === Infinity) {
+      return undefined;
+    }
+    let probe = this.#probe;
+    if (probe?.token !== token) {
+      if (probe !== undefined) this.#closeProbe(probe);
+      probe = { token, out: 0, wave: undefined, release: noop };
+      this.#probe = probe;
+    }
+    if (probe.out < this.#settings.probeLimit) {
+      probe.out++;
+      return PROBE;
+    }
+    return (probe.wave ??= new Promise<void>((resolve) => (probe.release = resolve)));
+  }
+
+  /**
+   * A probe came back. Taken (`'ok'`): the token is trusted, and every waiting request
+   * goes. Refused: the token is known not to work; the waiting requests are judged again
+   * and wait for the refresh. No answer: the ones waiting are judged again, and up to
+   * `probeLimit` of them go as probes.
+   */
+  answered(token: string, outcome: ProbeOutcome): void {
+    const probe = this.#probe;
+    if (outcome === 'ok') this.#trusted = token;
+    else if (outcome === 'refused' && this.#host.state().session.token === token) this.#rejected = token;
+    if (probe?.token !== token) return;
+    probe.out = Math.max(0, probe.out - 1);
+    if (outcome === 'none') {
+      const wave = probe.wave;
+      probe.wave = undefined;
+      if (wave !== undefined) probe.release();
+    } else {
+      this.#closeProbe(probe);
+    }
+  }
+
+  /** Lets every request waiting on `probe` be judged again. */
+  #closeProbe(probe: Probe): void {
+    if (this.#probe === probe) this.#probe = undefined;
+    if (probe.wave !== undefined) probe.release();
+    probe.wave = undefined;
+  }
+
   dispose(reason: SessionError): void {
+    const probe = this.#probe;
+    if (probe !== undefined) this.#closeProbe(probe);
     this.#clearTimer();
     this.#planned = undefined;
     const flight = this.#flight;
@@ -250,6 +315,8 @@ export class Lifecycle<TUser> {
     }
     this.#flight = undefined;
     this.#rejected = undefined;
+    // Issued by the server just now: no need to test it.
+    this.#trusted = next.token;
     this.#notExtended = next.expiresAt !== undefined && session.expiresAt !== undefined && next.expiresAt <= session.expiresAt;
     this.#host.apply(next);
     this.#notExtended = false;

@@ -21,7 +21,13 @@ export interface StoreLink {
    * `undefined` to send it now, or a promise (that never rejects) to wait for before
    * judging it again. `signal` is the request's own signal: the refresh's request is not held.
    */
-  hold(signal: unknown): Promise<void> | undefined;
+  hold(signal: unknown): Promise<void> | typeof PROBE | undefined;
+  /**
+   * What became of a request that `hold()` let go as a probe (it carried `token`, which no
+   * response had confirmed yet): `'ok'` the server took it, `'refused'` it answered as if
+   * the token does not work, `'none'` no answer (a network error, a cancel).
+   */
+  answered(token: string, outcome: ProbeOutcome): void;
   /**
    * A request got a 401 with the current token: the shared refresh (rejects when it
    * fails, or at once for the refresh's own request, known by its `signal`).
@@ -30,6 +36,11 @@ export interface StoreLink {
   /** Whether the store has a `refresh` to recover with. */
   canRefresh(): boolean;
 }
+
+/** `hold()`'s answer for a request that goes now, as one of the few that test a token no response has confirmed yet. */
+export const PROBE = 'probe';
+
+export type ProbeOutcome = 'ok' | 'refused' | 'none';
 
 /** The store's state as a binding needs it. */
 export interface StoreState {

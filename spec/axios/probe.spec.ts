@@ -1,0 +1,161 @@
+import axios, { type AxiosInstance } from 'axios';
+import { bindAxios, SessionStore, type RefreshFunction, type SessionStoreOptions } from '../../lib';
+import { startAuthServer, type AuthServer } from '../support/auth-server';
+import { outcome } from '../support/outcome';
+
+// A token no response has confirmed yet (restored from storage, say) goes out on a few
+// requests first: if the server refuses it, the others go after the refresh instead of
+// all going out to be refused (`probeLimit`).
+
+let server: AuthServer;
+beforeEach(async () => {
+  server = await startAuthServer();
+});
+afterEach(async () => {
+  await server.close();
+});
+
+const refresh: RefreshFunction = async (_session, { config }) => {
+  const res = await axios.post<{ access_token: string }>(`${server.origin}/refresh`, {}, config);
+  return res.data.access_token;
+};
+
+function setup(options: Omit<SessionStoreOptions, 'refresh'> & { refresh?: RefreshFunction | null } = {}): {
+  store: SessionStore;
+  a: AxiosInstance;
+  b: AxiosInstance;
+} {
+  const { refresh: given, ...rest } = options;
+  const store = new SessionStore({ ...rest, ...(given === null ? {} : { refresh: given ?? refresh }) });
+  const a = axios.create({ baseURL: server.origin });
+  const b = axios.create({ baseURL: server.origin });
+  bindAxios(store, a);
+  bindAxios(store, b);
+  return { store, a, b };
+}
+
+const apiAuth = (): (string | undefined)[] => server.seen.filter((r) => r.path.startsWith('/api')).map((r) => r.authorization);
+const burst = (n: number, a: AxiosInstance, b: AxiosInstance): Promise<unknown>[] =>
+  Array.from({ length: n }, (_, i) => (i % 2 === 0 ? a : b).get(`/api/item/${i}`));
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function until(ok: () => boolean): Promise<void> {
+  while (!ok()) await sleep(2);
+}
+
+describe('a token no response has confirmed yet', () => {
+  it('goes out on at most probeLimit requests; when it is refused, the rest go after the one refresh, with the new token', async () => {
+    const { store, a, b } = setup();
+    store.login('revoked-on-the-server');
+    const results = await Promise.all(burst(50, a, b).map(outcome));
+    expect(results.every((r) => r.ok)).toBe(true);
+    expect(server.refreshes()).toBe(1);
+    expect(apiAuth().filter((h) => h === 'Bearer revoked-on-the-server')).toHaveLength(6);
+    expect(apiAuth().filter((h) => h === 'Bearer tok-1')).toHaveLength(50);
+    expect(store.inFlight).toBe(0);
+    store.dispose();
+  });
+
+  it('is trusted at its first good answer: the waiting requests go then, and later ones go at once', async () => {
+    const { store, a, b } = setup();
+    server.valid.add('good');
+    server.apiDelay = 40;
+    store.login('good');
+    const first = burst(10, a, b);
+    await until(() => server.seen.length >= 6);
+    await sleep(20);
+    expect(server.seen).toHaveLength(6); // the other four wait for the first answer
+    await Promise.all(first);
+    expect(apiAuth()).toEqual(Array(10).fill('Bearer good'));
+    const second = burst(10, a, b);
+    await until(() => server.seen.length >= 20); // all ten out before any answer
+    await Promise.all(second);
+    expect(server.refreshes()).toBe(0);
+    store.dispose();
+  });
+
+  it('a token from the refresh is trusted at once', async () => {
+    const { store, a, b } = setup();
+    store.login('revoked-on-the-server');
+    await Promise.all(burst(8, a, b));
+    expect(store.session.token).toBe('tok-1');
+    server.apiDelay = 40;
+    const next = burst(10, a, b);
+    await until(() => apiAuth().filter((h) => h === 'Bearer tok-1').length >= 18);
+    await Promise.all(next);
+    expect(server.refreshes()).toBe(1);
+    store.dispose();
+  });
+
+  it('probeLimit: Infinity sends every request at once', async () => {
+    const { store, a, b } = setup({ probeLimit: Infinity });
+    store.login('revoked-on-the-server');
+    await Promise.all(burst(20, a, b));
+    expect(apiAuth().filter((h) => h === 'Bearer revoked-on-the-server')).toHaveLength(20);
+    expect(server.refreshes()).toBe(1);
+    store.dispose();
+  });
+
+  it('a store without refresh holds nothing back: a refused token could not be renewed anyway', async () => {
+    const { store, a, b } = setup({ refresh: null });
+    store.login('revoked-on-the-server');
+    const results = await Promise.all(burst(20, a, b).map(outcome));
+    expect(results.map((r) => r.error?.response?.status)).toEqual(Array(20).fill(401));
+    expect(apiAuth()).toHaveLength(20);
+    store.dispose();
+  });
+
+  it('logout while requests wait on the probes cancels them, and they never leave', async () => {
+    const { store, a, b } = setup({ probeLimit: 2 });
+    server.valid.add('good');
+    server.apiDelay = 50;
+    store.login('good');
+    const pending = burst(8, a, b).map(outcome);
+    await until(() => server.seen.length >= 2);
+    store.logout();
+    const results = await Promise.all(pending);
+    expect(results.every((r) => r.cancel)).toBe(true);
+    await sleep(80);
+    expect(server.seen).toHaveLength(2);
+    expect(store.inFlight).toBe(0);
+    store.dispose();
+  });
+
+  it('a probe that gets no answer (its caller cancelled it) lets the next request test the token', async () => {
+    const { store, a } = setup({ probeLimit: 1 });
+    server.valid.add('good');
+    server.apiDelay = 60;
+    store.login('good');
+    const controller = new AbortController();
+    const first = outcome(a.get('/api/first', { signal: controller.signal }));
+    const second = outcome(a.get('/api/second'));
+    await until(() => server.seen.length >= 1);
+    controller.abort();
+    expect((await first).cancel).toBe(true);
+    await until(() => server.seen.length >= 2);
+    expect(server.seen.map((r) => r.path)).toEqual(['/api/first', '/api/second']);
+    expect((await second).ok).toBe(true);
+    store.dispose();
+  });
+
+  it('the caller’s own signal cancels a request waiting on the probes', async () => {
+    const { store, a } = setup({ probeLimit: 1 });
+    server.valid.add('good');
+    server.apiDelay = 60;
+    store.login('good');
+    const controller = new AbortController();
+    const first = a.get('/api/first');
+    const waiting = outcome(a.get('/api/waiting', { signal: controller.signal }));
+    controller.abort('not needed');
+    expect((await waiting).cancel).toBe(true);
+    await first;
+    expect(server.seen.map((r) => r.path)).toEqual(['/api/first']);
+    store.dispose();
+  });
+
+  it.each([0, -1, 1.5, NaN, '6', null])('probeLimit %p throws a TypeError naming the option', (probeLimit) => {
+    expect(() => new SessionStore({ refresh, probeLimit } as unknown as SessionStoreOptions)).toThrow(
+      expect.objectContaining({ name: 'TypeError', message: expect.stringContaining('probeLimit') as unknown }),
+    );
+  });
+});
