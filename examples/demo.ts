@@ -42,6 +42,7 @@ function send(res: http.ServerResponse, status: number, body: unknown): void {
 
 let tokenLifetime = 600_000; // how long the access tokens the API issues live, in ms
 let refreshCalls = 0;
+let refused = 0; // requests /me answered with a 401
 
 /** Issues an access token (living `tokenLifetime` ms) and a new refresh token. */
 function issue(user: User): { token: string; refreshToken: string; expiresAt: number; user: User } {
@@ -84,7 +85,10 @@ const api = http.createServer((req, res) => {
     const entry = auth?.startsWith('Bearer ') ? issued.get(auth.slice('Bearer '.length)) : undefined;
     const valid = entry !== undefined && entry.expiresAt > Date.now();
     if (valid) send(res, 200, entry.user);
-    else send(res, 401, { error: 'invalid_token' });
+    else {
+      refused++;
+      send(res, 401, { error: 'invalid_token' });
+    }
     return;
   }
   if (req.url === '/public') {
@@ -209,6 +213,22 @@ async function main(): Promise<void> {
   check(
     burst.every((r) => r.data.name === 'Ada'),
     'every request of the burst is retried with the new token',
+  );
+
+  say('6b. The app restarts with a token restored from storage, which the server revoked meanwhile');
+  const restored = issue({ name: 'Ada' });
+  (issued.get(restored.token) ?? { expiresAt: 0 }).expiresAt = 0; // revoked while the app was closed
+  store.login(restored);
+  const [refusedBefore, refreshesBefore] = [refused, refreshCalls];
+  const restart = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? profile : admin).get<User>('/me')));
+  say(
+    `   ${restart.filter((r) => r.data.name === 'Ada').length}/20 succeeded; ${refused - refusedBefore} carried the revoked token`,
+  );
+  check(refreshCalls - refreshesBefore === 1, 'one refresh');
+  check(refused - refusedBefore === 6, 'only probeLimit (6) requests test a token no response has confirmed yet');
+  check(
+    restart.every((r) => r.data.name === 'Ada'),
+    'the other 14 wait for the answer and go with the new token',
   );
 
   say('7. Three /slow requests in flight, then store.logout()');
