@@ -48,13 +48,16 @@ export class AxiosBinding {
   readonly #recent: string[] = [];
   /** The fence around the instance's default adapter, which most requests use. */
   #defaultFence: Fence | undefined;
-  readonly #redactList: string[];
   #originalCreate: AxiosInstance['create'] | undefined;
   #create: AxiosInstance['create'] | undefined;
   #active = true;
   #seen: StoreState | undefined;
   #scope: AbortScope | null = null;
   #value: string | null = null;
+  #redactList: string[] = [];
+  /** Whether the store may hold a request of the current session (see `StoreLink.hold`). */
+  #mayHold = true;
+  readonly #canRefresh: boolean;
   #stamp: Stamp | undefined;
   #requestId = -1;
   #responseId = -1;
@@ -70,7 +73,7 @@ export class AxiosBinding {
     this.#redirects =
       settings.header.toLowerCase() === 'authorization' ? undefined : new RedirectGuards(settings.header, this.#mayCarryToken);
     this.#shouldRefresh = settings.shouldRefresh;
-    this.#redactList = Object.freeze([settings.header]) as string[];
+    this.#canRefresh = link.canRefresh();
   }
 
   /** Installs the interceptors and the default fence. */
@@ -108,6 +111,10 @@ export class AxiosBinding {
     const common = defaults.headers.common as Record<string, unknown>;
     const sent = headerOf(common, this.#header);
     if (typeof sent === 'string' && this.#recent.includes(sent)) removeHeader(common, this.#header);
+    else if (Object.getOwnPropertyDescriptor(common, this.#header)?.enumerable === false) {
+      // A value the app wrote over the binding's (hidden) header while bound: its own again.
+      Object.defineProperty(common, this.#header, { value: sent, writable: true, configurable: true, enumerable: true });
+    }
     const adapter = defaults.adapter;
     if (isFence(adapter) && adapter[OWNER] === this) {
       const original = adapter[WRAPPED];
@@ -150,6 +157,7 @@ export class AxiosBinding {
     if (state === this.#seen) return;
     this.#seen = state;
     this.#scope = state.scope;
+    this.#mayHold = this.#canRefresh || state.session.expiresAt !== undefined;
     const token = state.session.token;
     this.#value = token === null ? null : this.#scheme === '' ? token : `${this.#scheme} ${token}`;
     this.#stamp = this.#value === null ? undefined : new Stamp(this.#value);
@@ -223,9 +231,13 @@ export class AxiosBinding {
   /** Lists the header in axios' `redact`, so that a serialised error of this request never shows it. */
   #redact(config: Tagged): void {
     const list = config.redact;
-    // One frozen list shared by the requests that bring none: no array per request.
-    if (list === undefined) config.redact = this.#redactList;
-    else if (!list.includes(this.#header)) config.redact = [...list, this.#header];
+    if (list === undefined) {
+      // One list shared by the requests that bring none: no array per request. Code that
+      // pushed onto it (a response interceptor, say) gets it to itself, and the next
+      // requests a fresh one, so it never grows.
+      if (this.#redactList.length !== 1 || this.#redactList[0] !== this.#header) this.#redactList = [this.#header];
+      config.redact = this.#redactList;
+    } else if (!list.includes(this.#header)) config.redact = [...list, this.#header];
   }
 
   /** Makes sure the config's adapter is this binding's fence around the real adapter. */
@@ -287,22 +299,38 @@ export class AxiosBinding {
     // A token known not to work (expired, answered with a 401) or being refreshed is not
     // sent: the request waits for the refresh, then is judged again. Nor is a token no
     // response has confirmed yet, beyond the few requests that test it (`PROBE`).
-    const wait = this.#link.hold(config.signal);
+    // (Nothing can hold a request of a store without refresh whose token has no expiry.)
+    const mayHold = this.#mayHold; // read first: a `hold()` that ends the session changes it
+    const wait = mayHold ? this.#link.hold(config.signal) : undefined;
     if (wait !== undefined && wait !== PROBE) return waitThen(config, wait, () => this.#dispatch(config, original));
     // Found expired just now, with no refresh to renew it: the session ended; judge again.
-    if (this.#link.state().scope !== scope) return this.#dispatch(config, original);
-    const recover =
-      config.rxSessionRetried === true || !this.#link.canRefresh() ? undefined : this.#recovery(config, original, sent);
-    const adapter = wait === PROBE ? this.#probe(real, this.#link.state().session.token, config) : real;
-    return sendTied(config, scope, adapter, this.#header, recover);
-  }
-
-  /** `real`, telling the store what became of a request that tests a token no response has confirmed yet. */
-  #probe(real: AxiosAdapter, token: string | null, config: Tagged): AxiosAdapter {
-    if (token === null) return real;
+    if (mayHold && this.#link.state().scope !== scope) return this.#dispatch(config, original);
+    const recover = config.rxSessionRetried === true || !this.#canRefresh ? undefined : this.#recovery(config, original, sent);
+    if (wait !== PROBE) return sendTied(config, scope, real, this.#header, recover);
+    const token = this.#link.state().session.token;
+    if (token === null) return sendTied(config, scope, real, this.#header, recover);
+    // Told exactly once: by the adapter's outcome, or as "no answer" if the request ended
+    // before it reached the adapter (cancelled while a form-data body was measured, say).
+    let told = false;
     const tell = (outcome: ProbeOutcome): void => {
+      if (told) return;
+      told = true;
       this.#link.answered(token, outcome);
     };
+    return sendTied(config, scope, this.#probe(real, tell, config), this.#header, recover).then(
+      (response) => {
+        tell('none');
+        return response;
+      },
+      (error: unknown) => {
+        tell('none');
+        throw error;
+      },
+    );
+  }
+
+  /** `real`, telling (`tell`) what became of a request that tests a token no response has confirmed yet. */
+  #probe(real: AxiosAdapter, tell: (outcome: ProbeOutcome) => void, config: Tagged): AxiosAdapter {
     return (c) => {
       let pending: AxiosPromise;
       try {

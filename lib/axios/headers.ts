@@ -34,14 +34,21 @@ export function removeHeader(headers: object, name: string): void {
 /**
  * Sets the header, removing any other casing of its name first. A plain property write:
  * at the adapter, after axios has normalised the headers, `AxiosHeaders.set` would only
- * repeat that work.
+ * repeat that work. Like `AxiosHeaders.set`, it leaves a header set to `false` (axios' way
+ * of saying "do not send this header") as it is.
  */
 export function stampHeader(headers: object, name: string, value: string): void {
   const bag = headers as Headers;
+  if (bag[name] === false) return;
   const lower = name.toLowerCase();
+  let others: string[] | undefined;
   for (const key of Object.keys(bag)) {
-    // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- another casing of the header, which would be sent too
-    if (key.length === name.length && key !== name && key.toLowerCase() === lower) delete bag[key];
+    if (key.length === name.length && key !== name && key.toLowerCase() === lower) {
+      if (bag[key] === false) return;
+      (others ??= []).push(key);
+    }
   }
+  // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- another casing of the header, which would be sent too
+  if (others !== undefined) for (const key of others) delete bag[key];
   bag[name] = value;
 }

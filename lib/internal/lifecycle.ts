@@ -45,7 +45,17 @@ interface Probe {
   out: number;
   wave: Promise<void> | undefined;
   release: () => void;
+  /** Ends the wait of the current wave after `PROBE_PATIENCE`. */
+  timer: unknown;
+  /** The probes took too long to answer: the token is no longer tested. */
+  gaveUp: boolean;
 }
+
+/**
+ * How long requests wait for a probe's answer, in ms. A slow first request (a report, a
+ * long poll) must not hold every other request back: after this, they all go.
+ */
+export const PROBE_PATIENCE = 1_000;
 
 // A timer never waits longer than this before looking at the clock again: after a machine
 // sleeps, or a background tab is throttled, one long `setTimeout` fires far too late.
@@ -193,14 +203,33 @@ export class Lifecycle<TUser> {
     let probe = this.#probe;
     if (probe?.token !== token) {
       if (probe !== undefined) this.#closeProbe(probe);
-      probe = { token, out: 0, wave: undefined, release: noop };
+      probe = { token, out: 0, wave: undefined, release: noop, timer: undefined, gaveUp: false };
       this.#probe = probe;
     }
+    if (probe.gaveUp) return undefined;
     if (probe.out < this.#settings.probeLimit) {
       probe.out++;
       return PROBE;
     }
-    return (probe.wave ??= new Promise<void>((resolve) => (probe.release = resolve)));
+    if (probe.wave === undefined) {
+      const waiting = probe;
+      waiting.wave = new Promise<void>((resolve) => (waiting.release = resolve));
+      waiting.timer = this.#settings.clock.setTimeout(() => {
+        waiting.timer = undefined;
+        waiting.gaveUp = true;
+        this.#releaseWave(waiting);
+      }, PROBE_PATIENCE);
+    }
+    return probe.wave;
+  }
+
+  /** Lets the requests waiting on `probe` be judged again. */
+  #releaseWave(probe: Probe): void {
+    if (probe.timer !== undefined) this.#settings.clock.clearTimeout(probe.timer);
+    probe.timer = undefined;
+    const wave = probe.wave;
+    probe.wave = undefined;
+    if (wave !== undefined) probe.release();
   }
 
   /**
@@ -211,24 +240,21 @@ export class Lifecycle<TUser> {
    */
   answered(token: string, outcome: ProbeOutcome): void {
     const probe = this.#probe;
-    if (outcome === 'ok') this.#trusted = token;
-    else if (outcome === 'refused' && this.#host.state().session.token === token) this.#rejected = token;
+    // Only about the current token: a late answer for an old one must not take the trust
+    // a refreshed token has, nor mark it dead.
+    const current = this.#host.state().session.token === token;
+    if (outcome === 'ok' && current) this.#trusted = token;
+    else if (outcome === 'refused' && current) this.#rejected = token;
     if (probe?.token !== token) return;
     probe.out = Math.max(0, probe.out - 1);
-    if (outcome === 'none') {
-      const wave = probe.wave;
-      probe.wave = undefined;
-      if (wave !== undefined) probe.release();
-    } else {
-      this.#closeProbe(probe);
-    }
+    if (outcome === 'none') this.#releaseWave(probe);
+    else this.#closeProbe(probe);
   }
 
-  /** Lets every request waiting on `probe` be judged again. */
+  /** Stops testing `probe`'s token; every request waiting on it is judged again. */
   #closeProbe(probe: Probe): void {
     if (this.#probe === probe) this.#probe = undefined;
-    if (probe.wave !== undefined) probe.release();
-    probe.wave = undefined;
+    this.#releaseWave(probe);
   }
 
   dispose(reason: SessionError): void {

@@ -54,6 +54,35 @@ describe('bindAxios', () => {
       store.dispose();
     });
 
+    it('a header set to false (axios: do not send it) is respected: no token on that request', async () => {
+      const fake = fakeAdapter();
+      const api = axios.create({ adapter: fake.adapter });
+      const store = new SessionStore({ initial: 't1' });
+      bindAxios(store, api);
+      await api.get('/a', { headers: { Authorization: false } });
+      await api.get('/b', { headers: { authorization: false } });
+      await api.get('/c');
+      expect(fake.sent.map((c) => c.headers.toJSON()['Authorization'] ?? c.headers.toJSON()['authorization'])).toEqual([
+        undefined,
+        undefined,
+        'Bearer t1',
+      ]);
+      store.dispose();
+    });
+
+    it('unbind() gives back a value the app wrote over the default header while bound, as an ordinary header', async () => {
+      const fake = fakeAdapter();
+      const api = axios.create({ adapter: fake.adapter });
+      const store = new SessionStore({ initial: 't1' });
+      const unbind = bindAxios(store, api);
+      api.defaults.headers.common['Authorization'] = 'Bearer app-key';
+      unbind();
+      expect(Object.keys(api.defaults.headers.common)).toContain('Authorization');
+      await api.get('/after');
+      expect(authOf(fake.sent[0])).toBe('Bearer app-key');
+      store.dispose();
+    });
+
     it('has the defaults updated before session$ subscribers hear of the change', () => {
       const { store, api } = setup();
       const seen: unknown[] = [];

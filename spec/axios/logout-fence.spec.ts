@@ -288,6 +288,20 @@ describe('logout is a fence (over the wire)', () => {
     expect(response.config.redact).toEqual(['Cookie', 'Authorization']);
   });
 
+  it('code that pushes onto a request’s redact list later neither throws nor changes the next requests’ list', async () => {
+    api.interceptors.response.use((response) => {
+      response.config.redact?.push('Cookie');
+      return response;
+    });
+    store.login('t');
+    const first = await api.get('/me');
+    const second = await api.get('/me');
+    expect(first.config.redact).toEqual(['Authorization', 'Cookie']);
+    expect(second.config.redact).toEqual(['Authorization', 'Cookie']);
+    const third = await api.get('/me');
+    expect(third.config.redact).toHaveLength(2);
+  });
+
   it('the fetch adapter is fenced too', async () => {
     const viaFetch = axios.create({ baseURL: server.origin, adapter: 'fetch' });
     bindAxios(store, viaFetch);

@@ -1,5 +1,7 @@
 import axios, { type AxiosInstance } from 'axios';
+import FormData from 'form-data';
 import { bindAxios, SessionStore, type RefreshFunction, type SessionStoreOptions } from '../../lib';
+import { PROBE_PATIENCE } from '../../lib/internal/lifecycle';
 import { startAuthServer, type AuthServer } from '../support/auth-server';
 import { outcome } from '../support/outcome';
 
@@ -152,6 +154,59 @@ describe('a token no response has confirmed yet', () => {
     expect(server.seen.map((r) => r.path)).toEqual(['/api/first']);
     store.dispose();
   });
+
+  it('a probe cancelled before it reached the adapter (its form-data body still being measured) still counts as no answer', async () => {
+    const { store, a } = setup({ probeLimit: 1 });
+    server.valid.add('good');
+    store.login('good');
+    const form = new FormData();
+    form.append('field', 'value');
+    const measuring = form as unknown as { getLength(cb: (err: unknown, length: number) => void): void };
+    measuring.getLength = (cb) => setTimeout(() => cb(null, 10), 200);
+    const controller = new AbortController();
+    const upload = outcome(a.post('/api/upload', form, { signal: controller.signal }));
+    setTimeout(() => controller.abort(), 20);
+    expect((await upload).cancel).toBe(true);
+    const after = await outcome(a.get('/api/after'));
+    expect(after.ok).toBe(true);
+    expect(apiAuth()).toEqual(['Bearer good']);
+    store.dispose();
+  });
+
+  it('a late good answer for an old token does not take away the trust of the token the refresh issued', async () => {
+    const { store, a, b } = setup();
+    server.valid.add('A');
+    server.apiDelay = 150;
+    store.login('A');
+    const slow = a.get('/api/slow'); // a probe with A, answered after the refresh
+    await until(() => server.seen.length >= 1);
+    server.apiDelay = 0;
+    await store.refresh(); // tok-1: trusted at once
+    server.valid.add('A');
+    await slow;
+    server.apiDelay = 40;
+    const next = burst(10, a, b);
+    await until(() => apiAuth().filter((h) => h === 'Bearer tok-1').length >= 10); // all ten out before any answer
+    await Promise.all(next);
+    store.dispose();
+  });
+
+  it(`requests wait at most ${String(PROBE_PATIENCE)} ms for a slow probe: then every one goes`, async () => {
+    const { store, a } = setup({ probeLimit: 1 });
+    server.valid.add('good');
+    server.apiDelay = PROBE_PATIENCE + 1_000;
+    store.login('good');
+    const started = Date.now();
+    const slow = a.get('/api/slow-report');
+    const others = [a.get('/api/one'), a.get('/api/two')];
+    await until(() => server.seen.length >= 3);
+    const waited = Date.now() - started;
+    expect(waited).toBeGreaterThanOrEqual(PROBE_PATIENCE - 50);
+    expect(waited).toBeLessThan(PROBE_PATIENCE + 900);
+    server.apiDelay = 0;
+    await Promise.all([slow, ...others]);
+    store.dispose();
+  }, 10_000);
 
   it.each([0, -1, 1.5, NaN, '6', null])('probeLimit %p throws a TypeError naming the option', (probeLimit) => {
     expect(() => new SessionStore({ refresh, probeLimit } as unknown as SessionStoreOptions)).toThrow(TypeError);
