@@ -56,7 +56,7 @@ const scenario: Scenario = {
   title: 'Per-request overhead, no-op adapter',
   async run(ctx) {
     const perRound = 50_000;
-    const rounds = ctx.quick ? 5 : 9;
+    const rounds = ctx.quick ? 3 : 9;
     const clients = byVariant((v) => makeClient(v, { baseURL: NOOP_BASE, adapter: noopAdapter }).api);
     ctx.log(`timing ${VARIANTS.join(', ')}: ${rounds} rounds of ${perRound} sequential requests`);
     const samples = await interleave(

@@ -41,7 +41,7 @@ const scenario: Scenario = {
       const time = summarise(samples);
 
       let instructions: Awaited<ReturnType<typeof instructionsPerRequest>> | null = null;
-      const counts: [number, number] = ctx.quick ? [100, 300] : [500, 1500];
+      const counts: [number, number] = ctx.quick ? [60, 200] : [500, 1500];
       if (ctx.valgrind) {
         const names = [...VARIANTS, ...diagnosticNames(ctx.diagnose)];
         ctx.log(`callgrind: ${names.length} clients at ${counts.join(' and ')} requests`);
