@@ -69,7 +69,8 @@ const scenario: Scenario = {
   title: 'Logout with N in flight',
   async run(ctx) {
     const sizes = [1_000, 10_000, 100_000];
-    const roundsAt = (n: number): number => (n >= 100_000 ? (ctx.quick ? 2 : 3) : n >= 10_000 ? (ctx.quick ? 5 : 7) : ctx.quick ? 9 : 15);
+    const roundsAt = (n: number): number =>
+      n >= 100_000 ? (ctx.quick ? 2 : 3) : n >= 10_000 ? (ctx.quick ? 5 : 7) : ctx.quick ? 9 : 15;
     const warnings: { n: number; name: string; message: string }[] = [];
     let current = 0;
     const onWarning = (w: Error): void => void warnings.push({ n: current, name: w.name, message: w.message });
