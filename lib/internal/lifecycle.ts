@@ -45,8 +45,9 @@ interface Probe {
   out: number;
   wave: Promise<void> | undefined;
   release: () => void;
-  /** Ends the wait of the current wave after `PROBE_PATIENCE`. */
+  /** Ends every wait on this token `PROBE_PATIENCE` after the first one began (one deadline, whatever the waves). */
   timer: unknown;
+  timed: boolean;
   /** The probes took too long to answer: the token is no longer tested. */
   gaveUp: boolean;
 }
@@ -203,7 +204,7 @@ export class Lifecycle<TUser> {
     let probe = this.#probe;
     if (probe?.token !== token) {
       if (probe !== undefined) this.#closeProbe(probe);
-      probe = { token, out: 0, wave: undefined, release: noop, timer: undefined, gaveUp: false };
+      probe = { token, out: 0, wave: undefined, release: noop, timer: undefined, timed: false, gaveUp: false };
       this.#probe = probe;
     }
     if (probe.gaveUp) return undefined;
@@ -214,19 +215,24 @@ export class Lifecycle<TUser> {
     if (probe.wave === undefined) {
       const waiting = probe;
       waiting.wave = new Promise<void>((resolve) => (waiting.release = resolve));
-      waiting.timer = this.#settings.clock.setTimeout(() => {
-        waiting.timer = undefined;
-        waiting.gaveUp = true;
-        this.#releaseWave(waiting);
-      }, PROBE_PATIENCE);
+      if (!waiting.timed) {
+        // Probes that fail without an answer release the waiting requests a few at a
+        // time: the deadline stays that of the first wait, not one more second per wave.
+        waiting.timed = true;
+        const handle = this.#settings.clock.setTimeout(() => {
+          if (waiting.timer !== handle) return; // a clock that could not cancel it
+          waiting.timer = undefined;
+          waiting.gaveUp = true;
+          this.#releaseWave(waiting);
+        }, PROBE_PATIENCE);
+        waiting.timer = handle;
+      }
     }
     return probe.wave;
   }
 
   /** Lets the requests waiting on `probe` be judged again. */
   #releaseWave(probe: Probe): void {
-    if (probe.timer !== undefined) this.#settings.clock.clearTimeout(probe.timer);
-    probe.timer = undefined;
     const wave = probe.wave;
     probe.wave = undefined;
     if (wave !== undefined) probe.release();
@@ -254,6 +260,8 @@ export class Lifecycle<TUser> {
   /** Stops testing `probe`'s token; every request waiting on it is judged again. */
   #closeProbe(probe: Probe): void {
     if (this.#probe === probe) this.#probe = undefined;
+    if (probe.timer !== undefined) this.#settings.clock.clearTimeout(probe.timer);
+    probe.timer = undefined;
     this.#releaseWave(probe);
   }
 

@@ -208,6 +208,24 @@ describe('a token no response has confirmed yet', () => {
     store.dispose();
   }, 10_000);
 
+  it(`probes that fail without an answer do not stretch the wait: every request has gone ${String(PROBE_PATIENCE)} ms after the first wait began`, async () => {
+    const { store, a } = setup({ probeLimit: 1 });
+    server.valid.add('good');
+    server.apiDelay = 5_000; // never answers in time: each probe times out
+    store.login('good');
+    const started = Date.now();
+    const arrivals: number[] = [];
+    const results = Array.from({ length: 6 }, (_, i) => outcome(a.get(`/api/${String(i)}`, { timeout: 300 })));
+    await until(() => {
+      while (arrivals.length < server.seen.length) arrivals.push(Date.now() - started);
+      return server.seen.length >= 6;
+    });
+    expect(arrivals[5]).toBeGreaterThanOrEqual(PROBE_PATIENCE - 50);
+    expect(arrivals[5]).toBeLessThan(PROBE_PATIENCE + 250);
+    expect((await Promise.all(results)).every((r) => !r.ok)).toBe(true);
+    store.dispose();
+  }, 10_000);
+
   it.each([0, -1, 1.5, NaN, '6', null])('probeLimit %p throws a TypeError naming the option', (probeLimit) => {
     expect(() => new SessionStore({ refresh, probeLimit } as unknown as SessionStoreOptions)).toThrow(TypeError);
     expect(() => new SessionStore({ refresh, probeLimit } as unknown as SessionStoreOptions)).toThrow(/probeLimit/);
