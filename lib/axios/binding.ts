@@ -331,15 +331,9 @@ export class AxiosBinding {
 
   /** `real`, telling (`tell`) what became of a request that tests a token no response has confirmed yet. */
   #probe(real: AxiosAdapter, tell: (outcome: ProbeOutcome) => void, config: Tagged): AxiosAdapter {
-    return (c) => {
-      let pending: AxiosPromise;
-      try {
-        pending = real(c);
-      } catch (err) {
-        tell('none');
-        throw err;
-      }
-      return pending.then(
+    // (An adapter that throws is told as "no answer" by `#dispatchNow`.)
+    return (c) =>
+      real(c).then(
         (response) => {
           tell('ok');
           return response;
@@ -350,7 +344,6 @@ export class AxiosBinding {
           throw error;
         },
       );
-    };
   }
 
   /**

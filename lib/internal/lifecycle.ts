@@ -47,7 +47,6 @@ interface Probe {
   release: () => void;
   /** Ends every wait on this token `PROBE_PATIENCE` after the first one began (one deadline, whatever the waves). */
   timer: unknown;
-  timed: boolean;
   /** The probes took too long to answer: the token is no longer tested. */
   gaveUp: boolean;
 }
@@ -204,7 +203,7 @@ export class Lifecycle<TUser> {
     let probe = this.#probe;
     if (probe?.token !== token) {
       if (probe !== undefined) this.#closeProbe(probe);
-      probe = { token, out: 0, wave: undefined, release: noop, timer: undefined, timed: false, gaveUp: false };
+      probe = { token, out: 0, wave: undefined, release: noop, timer: undefined, gaveUp: false };
       this.#probe = probe;
     }
     if (probe.gaveUp) return undefined;
@@ -215,10 +214,9 @@ export class Lifecycle<TUser> {
     if (probe.wave === undefined) {
       const waiting = probe;
       waiting.wave = new Promise<void>((resolve) => (waiting.release = resolve));
-      if (!waiting.timed) {
+      if (waiting.timer === undefined) {
         // Probes that fail without an answer release the waiting requests a few at a
         // time: the deadline stays that of the first wait, not one more second per wave.
-        waiting.timed = true;
         const handle = this.#settings.clock.setTimeout(() => {
           if (waiting.timer !== handle) return; // a clock that could not cancel it
           waiting.timer = undefined;
