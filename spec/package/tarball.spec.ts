@@ -20,12 +20,12 @@ const SHIPPED = [
 ];
 /**
  * The unpacked size is watched so that it cannot grow by accident (sourcemaps, an
- * unminified build, a stray file). The package aims at less than 60 kB; today README and
- * LICENSE are ~21 kB, the two minified builds ~61 kB (close to half of it error messages),
- * and the declarations ~27 kB (the ESM ones re-export the CommonJS ones). This guard is set
- * just above that and comes down as the code does.
+ * unminified build, a stray file, a doubled bundle). The package aims at less than 60 kB
+ * (issue 4, not met); today README and LICENSE are ~22 kB, the two minified builds ~66 kB,
+ * and the declarations ~27 kB (the ESM ones re-export the CommonJS ones), 119 kB in all.
+ * This guard is set about 5% above that, and comes down as the code does.
  */
-const UNPACKED_BUDGET = 120_000;
+const UNPACKED_BUDGET = 125_000;
 
 let consumer: Consumer;
 let remove = (): void => undefined;
