@@ -36,6 +36,18 @@ function setup(options: Omit<SessionStoreOptions, 'refresh'> & { refresh?: Refre
   return { store, a, b };
 }
 
+/** `setup(options)`, signed in with 'good', a token the server takes, that no response has confirmed yet; the API answers after `apiDelay` ms. */
+function signedInUntested(
+  options: Omit<SessionStoreOptions, 'refresh'>,
+  apiDelay = 0,
+): { store: SessionStore; a: AxiosInstance; b: AxiosInstance } {
+  const pair = setup(options);
+  server.valid.add('good');
+  server.apiDelay = apiDelay;
+  pair.store.login('good');
+  return pair;
+}
+
 const apiAuth = (): (string | undefined)[] => server.seen.filter((r) => r.path.startsWith('/api')).map((r) => r.authorization);
 const burst = (n: number, a: AxiosInstance, b: AxiosInstance): Promise<unknown>[] =>
   Array.from({ length: n }, (_, i) => (i % 2 === 0 ? a : b).get(`/api/item/${i}`));
@@ -59,10 +71,7 @@ describe('a token no response has confirmed yet', () => {
   });
 
   it('is trusted at its first good answer: the waiting requests go then, and later ones go at once', async () => {
-    const { store, a, b } = setup();
-    server.valid.add('good');
-    server.apiDelay = 40;
-    store.login('good');
+    const { store, a, b } = signedInUntested({}, 40);
     const first = burst(10, a, b);
     await until(() => server.seen.length >= 6);
     await sleep(20);
@@ -108,10 +117,7 @@ describe('a token no response has confirmed yet', () => {
   });
 
   it('logout while requests wait on the probes cancels them, and they never leave', async () => {
-    const { store, a, b } = setup({ probeLimit: 2 });
-    server.valid.add('good');
-    server.apiDelay = 50;
-    store.login('good');
+    const { store, a, b } = signedInUntested({ probeLimit: 2 }, 50);
     const pending = burst(8, a, b).map(outcome);
     await until(() => server.seen.length >= 2);
     store.logout();
@@ -124,10 +130,7 @@ describe('a token no response has confirmed yet', () => {
   });
 
   it('a probe that gets no answer (its caller cancelled it) lets the next request test the token', async () => {
-    const { store, a } = setup({ probeLimit: 1 });
-    server.valid.add('good');
-    server.apiDelay = 60;
-    store.login('good');
+    const { store, a } = signedInUntested({ probeLimit: 1 }, 60);
     const controller = new AbortController();
     const first = outcome(a.get('/api/first', { signal: controller.signal }));
     const second = outcome(a.get('/api/second'));
@@ -141,10 +144,7 @@ describe('a token no response has confirmed yet', () => {
   });
 
   it('the caller’s own signal cancels a request waiting on the probes', async () => {
-    const { store, a } = setup({ probeLimit: 1 });
-    server.valid.add('good');
-    server.apiDelay = 60;
-    store.login('good');
+    const { store, a } = signedInUntested({ probeLimit: 1 }, 60);
     const controller = new AbortController();
     const first = a.get('/api/first');
     const waiting = outcome(a.get('/api/waiting', { signal: controller.signal }));
@@ -156,9 +156,7 @@ describe('a token no response has confirmed yet', () => {
   });
 
   it('a probe cancelled before it reached the adapter (its form-data body still being measured) still counts as no answer', async () => {
-    const { store, a } = setup({ probeLimit: 1 });
-    server.valid.add('good');
-    store.login('good');
+    const { store, a } = signedInUntested({ probeLimit: 1 });
     const form = new FormData();
     form.append('field', 'value');
     const measuring = form as unknown as { getLength(cb: (err: unknown, length: number) => void): void };
@@ -192,10 +190,7 @@ describe('a token no response has confirmed yet', () => {
   });
 
   it(`requests wait at most ${String(PROBE_PATIENCE)} ms for a slow probe: then every one goes`, async () => {
-    const { store, a } = setup({ probeLimit: 1 });
-    server.valid.add('good');
-    server.apiDelay = PROBE_PATIENCE + 1_000;
-    store.login('good');
+    const { store, a } = signedInUntested({ probeLimit: 1 }, PROBE_PATIENCE + 1_000);
     const started = Date.now();
     const slow = a.get('/api/slow-report');
     const others = [a.get('/api/one'), a.get('/api/two')];
@@ -209,10 +204,7 @@ describe('a token no response has confirmed yet', () => {
   }, 10_000);
 
   it(`probes that fail without an answer do not stretch the wait: every request has gone ${String(PROBE_PATIENCE)} ms after the first wait began`, async () => {
-    const { store, a } = setup({ probeLimit: 1 });
-    server.valid.add('good');
-    server.apiDelay = 5_000; // never answers in time: each probe times out
-    store.login('good');
+    const { store, a } = signedInUntested({ probeLimit: 1 }, 5_000); // never answers in time: each probe times out
     const started = Date.now();
     const arrivals: number[] = [];
     const results = Array.from({ length: 6 }, (_, i) => outcome(a.get(`/api/${String(i)}`, { timeout: 300 })));
