@@ -34,21 +34,26 @@ export function removeHeader(headers: object, name: string): void {
 /**
  * Sets the header, removing any other casing of its name first. A plain property write:
  * at the adapter, after axios has normalised the headers, `AxiosHeaders.set` would only
- * repeat that work. Like `AxiosHeaders.set`, it leaves a header set to `false` (axios' way
- * of saying "do not send this header") as it is.
+ * repeat that work. It leaves a header set to `false` or `null` as it is: axios' ways of
+ * saying "do not send this header" (a request's `null` overrides a default header in plain axios).
  */
 export function stampHeader(headers: object, name: string, value: string): void {
   const bag = headers as Headers;
-  if (bag[name] === false) return;
+  if (unsent(bag[name])) return;
   const lower = name.toLowerCase();
   let others: string[] | undefined;
   for (const key of Object.keys(bag)) {
     if (key.length === name.length && key !== name && key.toLowerCase() === lower) {
-      if (bag[key] === false) return;
+      if (unsent(bag[key])) return;
       (others ??= []).push(key);
     }
   }
   // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- another casing of the header, which would be sent too
   if (others !== undefined) for (const key of others) delete bag[key];
   bag[name] = value;
+}
+
+/** `false` or `null`: a header the request says not to send. */
+function unsent(value: unknown): boolean {
+  return value === false || value === null;
 }

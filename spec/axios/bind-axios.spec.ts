@@ -54,15 +54,19 @@ describe('bindAxios', () => {
       store.dispose();
     });
 
-    it('a header set to false (axios: do not send it) is respected: no token on that request', async () => {
+    it('a header set to false or null (axios: do not send it) is respected: no token on that request', async () => {
       const fake = fakeAdapter();
       const api = axios.create({ adapter: fake.adapter });
       const store = new SessionStore({ initial: 't1' });
       bindAxios(store, api);
       await api.get('/a', { headers: { Authorization: false } });
       await api.get('/b', { headers: { authorization: false } });
-      await api.get('/c');
+      await api.get('/c', { headers: { Authorization: null } });
+      await api.get('/d', { headers: { authorization: null } });
+      await api.get('/e');
       expect(fake.sent.map((c) => c.headers.toJSON()['Authorization'] ?? c.headers.toJSON()['authorization'])).toEqual([
+        undefined,
+        undefined,
         undefined,
         undefined,
         'Bearer t1',
