@@ -199,7 +199,8 @@ export class SessionStore<TUser = unknown> {
    * session (same epoch: nothing is cancelled).
    *
    * Single flight: concurrent calls (the app's, the proactive timer's, every bound
-   * instance's 401 recovery) share one call of `refresh`. When it fails for good the
+   * instance's 401 recovery) share one call of `refresh`. A refresh waiting out a network
+   * backoff tries again at once when this is called. When it fails for good the
    * session ends with `logout('refresh-failed')` and this rejects with
    * `SessionError('REFRESH_FAILED')`; when the session ends meanwhile (logout, a new
    * login, dispose), the refresh is abandoned, its result discarded, and this rejects

@@ -138,8 +138,19 @@ export class Lifecycle<TUser> {
     this.#host.emit(() => this.refreshing.next(this.#flight !== undefined));
   }
 
-  /** `store.refresh()`: the shared flight, started if none runs. */
+  /**
+   * `store.refresh()`: the shared flight, started if none runs. A flight waiting out a
+   * backoff tries again at once: the app asked for it (a bound request's 401 does not).
+   */
   refresh(): Promise<AuthenticatedSession<TUser>> {
+    const flight = this.#shared();
+    if (flight instanceof Promise) return flight;
+    flight.run.retryNow();
+    return flight.session;
+  }
+
+  /** The shared flight, started if none runs, or why there is none. */
+  #shared(): Flight<TUser> | Promise<never> {
     const { session } = this.#host.state();
     if (session.status !== 'authenticated') {
       return Promise.reject(new SessionError('NOT_AUTHENTICATED', '`refresh()` needs a session; call `login()` first'));
@@ -149,7 +160,7 @@ export class Lifecycle<TUser> {
         new SessionError('REFRESH_UNAVAILABLE', '`refresh()` needs the `refresh` option of `new SessionStore()`'),
       );
     }
-    return this.#start().session;
+    return this.#start();
   }
 
   /**
@@ -164,7 +175,8 @@ export class Lifecycle<TUser> {
     }
     const { session } = this.#host.state();
     if (session.status === 'authenticated' && this.#settings.refresh !== undefined) this.#rejected = session.token;
-    return this.refresh();
+    const shared = this.#shared();
+    return shared instanceof Promise ? shared : shared.session;
   }
 
   /**

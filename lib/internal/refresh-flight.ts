@@ -45,6 +45,8 @@ export class RefreshFlight {
   #done = false;
   #controller: AbortController | undefined;
   #timer: unknown;
+  /** The attempt a backoff timer waits to start, if one does. */
+  #next: number | undefined;
 
   constructor(plan: FlightPlan) {
     this.#plan = plan;
@@ -67,6 +69,18 @@ export class RefreshFlight {
   /** Starts the first attempt. */
   start(): void {
     this.#attempt(0);
+  }
+
+  /**
+   * Starts the next attempt now if the flight is waiting out a backoff (an app that calls
+   * `store.refresh()` on its own, say when the network comes back, is not kept waiting).
+   */
+  retryNow(): void {
+    const next = this.#next;
+    if (this.#done || next === undefined) return;
+    this.#plan.clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#attempt(next);
   }
 
   /** Abandons the flight: the running attempt's signal aborts with `reason`, and `result` rejects with it. */
@@ -96,6 +110,7 @@ export class RefreshFlight {
   }
 
   #attempt(attempt: number): void {
+    this.#next = undefined;
     if (this.#done) return; // abandoned before it started
     const { clock, timeout } = this.#plan;
     const controller = new AbortController();
@@ -144,6 +159,7 @@ export class RefreshFlight {
     });
     if (this.#done) return; // `failed` may have ended the session, and this flight with it
     if (retry) {
+      this.#next = attempt + 1;
       this.#timer = clock.setTimeout(() => this.#attempt(attempt + 1), delay);
     } else {
       this.#done = true;

@@ -206,6 +206,40 @@ describe('failure policy', () => {
     expect(errors.map((e) => e.retryIn)).toEqual([1_000, 2_000]);
   });
 
+  it('store.refresh() while a network retry waits tries again at once; a 401 on a bound request does not', async () => {
+    const { store, calls, clock } = setup({ margin: 60_000 });
+    const fake = fakeAdapter({ hold: true });
+    const api = axios.create({ adapter: fake.adapter });
+    bindAxios(store, api);
+    store.login({ token: 'old', expiresAt: clock.now() + 5 * 60_000 });
+    await clock.advance(4 * 60_000);
+    calls[0]?.reject(networkError());
+    await settle();
+    // A 401 during the backoff waits for the planned attempt, 1 s later.
+    const request = outcome(api.get('/a'));
+    await settle();
+    expect(fake.held[0]?.config.headers.get('Authorization')).toBe('Bearer old');
+    fake.held[0]?.respond(401);
+    await settle();
+    expect(calls).toHaveLength(1);
+    // The app asks: the next attempt starts now, once, and the backoff timer starts no other.
+    const refreshed = store.refresh();
+    expect(calls).toHaveLength(2);
+    expect(calls[1]?.ctx.attempt).toBe(1);
+    void store.refresh();
+    expect(calls).toHaveLength(2);
+    calls[1]?.resolve('new');
+    await expect(refreshed).resolves.toMatchObject({ token: 'new' });
+    await settle();
+    expect(fake.held[1]?.config.headers.get('Authorization')).toBe('Bearer new');
+    fake.held[1]?.respond(200);
+    expect(await request).toMatchObject({ ok: true });
+    await clock.advance(1_000);
+    expect(calls).toHaveLength(2);
+    expect(fake.held).toHaveLength(2);
+    store.dispose();
+  });
+
   it.each([
     ['an axios network error', () => new AxiosError('Network Error', 'ERR_NETWORK'), true],
     ['an axios timeout', () => new AxiosError('timeout of 5000ms exceeded', 'ECONNABORTED'), true],
