@@ -329,18 +329,23 @@ export class AxiosBinding {
     );
   }
 
-  /** `real`, telling (`tell`) what became of a request that tests a token no response has confirmed yet. */
+  /**
+   * `real`, telling (`tell`) what became of a request that tests a token no response has
+   * confirmed yet. A 5xx says nothing of the token (a gateway, an outage): no answer.
+   */
   #probe(real: AxiosAdapter, tell: (outcome: ProbeOutcome) => void, config: Tagged): AxiosAdapter {
     // (An adapter that throws is told as "no answer" by `#dispatchNow`.)
     return (c) =>
       real(c).then(
         (response) => {
-          tell('ok');
+          tell(response.status >= 500 ? 'none' : 'ok');
           return response;
         },
         (error: unknown) => {
-          const answered = !axios.isCancel(error) && (error as Partial<AxiosError> | null)?.response != null;
-          tell(!answered ? 'none' : this.#asksRefresh(error as AxiosError, config) ? 'refused' : 'ok');
+          const status = axios.isCancel(error) ? undefined : (error as Partial<AxiosError> | null)?.response?.status;
+          tell(
+            status === undefined || status >= 500 ? 'none' : this.#asksRefresh(error as AxiosError, config) ? 'refused' : 'ok',
+          );
           throw error;
         },
       );

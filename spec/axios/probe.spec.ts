@@ -143,6 +143,21 @@ describe('a token no response has confirmed yet', () => {
     store.dispose();
   });
 
+  it('a 5xx answer says nothing of the token: the next request tests it, and the others still wait', async () => {
+    const { store, a } = signedInUntested({ probeLimit: 1 }, 80);
+    const first = outcome(a.get('/unavailable'));
+    const second = outcome(a.get('/api/second'));
+    const third = outcome(a.get('/api/third'));
+    expect((await first).error?.response?.status).toBe(503);
+    await until(() => server.seen.length >= 2);
+    await sleep(30);
+    expect(server.seen.map((r) => r.path)).toEqual(['/unavailable', '/api/second']); // the third waits for an answer
+    expect((await second).ok).toBe(true);
+    expect((await third).ok).toBe(true);
+    expect(server.refreshes()).toBe(0);
+    store.dispose();
+  });
+
   it('the caller’s own signal cancels a request waiting on the probes', async () => {
     const { store, a } = signedInUntested({ probeLimit: 1 }, 60);
     const controller = new AbortController();

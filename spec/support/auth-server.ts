@@ -77,6 +77,10 @@ export async function startAuthServer(): Promise<AuthServer> {
       send(res, 401, { error: 'not_your_document' });
       return;
     }
+    if (path === '/unavailable') {
+      setTimeout(() => send(res, 503, { error: 'unavailable' }), state.apiDelay);
+      return;
+    }
     const token = authorization?.startsWith('Bearer ') === true ? authorization.slice(7) : undefined;
     const ok = token !== undefined && valid.has(token);
     setTimeout(() => send(res, ok ? 200 : 401, ok ? { path, authorization } : { error: 'invalid_token' }), state.apiDelay);
