@@ -34,8 +34,9 @@ export interface SessionRefreshErrorEvent extends SessionEventBase<'refresh-erro
   /** A `REFRESH_FAILED` error saying what went wrong, without any token. */
   readonly error: SessionError;
   /**
-   * Milliseconds until the next attempt, or `undefined` when the failure is final (the
-   * session then ends with `'refresh-failed'`, and a `logout` event follows).
+   * Milliseconds until the next attempt (which `store.refresh()` brings forward), or
+   * `undefined` when the failure is final (the session then ends with `'refresh-failed'`,
+   * and a `logout` event follows).
    */
   readonly retryIn: number | undefined;
   /** The HTTP status the refresh call got, if a response came back (400 for `invalid_grant`, say). */

@@ -160,7 +160,10 @@ export class RefreshFlight {
     if (this.#done) return; // `failed` may have ended the session, and this flight with it
     if (retry) {
       this.#next = attempt + 1;
-      this.#timer = clock.setTimeout(() => this.#attempt(attempt + 1), delay);
+      // Only if `retryNow()` has not started it already (a clock may not cancel the timer).
+      this.#timer = clock.setTimeout(() => {
+        if (this.#next === attempt + 1) this.#attempt(attempt + 1);
+      }, delay);
     } else {
       this.#done = true;
       this.#reject(error);

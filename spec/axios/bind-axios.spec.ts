@@ -74,6 +74,23 @@ describe('bindAxios', () => {
       store.dispose();
     });
 
+    it('a null in the instance defaults keeps the token off every request it reaches, as in plain axios', async () => {
+      const fake = fakeAdapter();
+      const api = axios.create({ adapter: fake.adapter, headers: { Authorization: null } });
+      api.defaults.headers.post['Authorization'] = null;
+      const store = new SessionStore({ initial: 't1' });
+      bindAxios(store, api);
+      await api.get('/a');
+      await api.get('/b', { headers: { Authorization: 'Bearer mine' } });
+      const other = axios.create({ adapter: fake.adapter });
+      other.defaults.headers.post['Authorization'] = null;
+      bindAxios(store, other);
+      await other.post('/c');
+      await other.get('/d');
+      expect(fake.sent.map((c) => c.headers.toJSON()['Authorization'])).toEqual([undefined, 'Bearer t1', undefined, 'Bearer t1']);
+      store.dispose();
+    });
+
     it('unbind() gives back a value the app wrote over the default header while bound, as an ordinary header', async () => {
       const fake = fakeAdapter();
       const api = axios.create({ adapter: fake.adapter });

@@ -240,6 +240,25 @@ describe('failure policy', () => {
     store.dispose();
   });
 
+  it('store.refresh() during a backoff starts that attempt once, even with a clock that cannot cancel timers', async () => {
+    const clock = virtualClock();
+    const r = refresher();
+    // The planned retry's timer still fires: it must not start the same attempt again.
+    const store = new SessionStore({ refresh: r.fn, clock: { ...clock, clearTimeout: () => undefined } });
+    store.login('old');
+    void store.refresh().catch(() => undefined);
+    await settle();
+    r.calls[0]?.reject(networkError());
+    await settle();
+    void store.refresh();
+    await clock.advance(1_000);
+    expect(r.calls.map((c) => c.ctx.attempt)).toEqual([0, 1]);
+    r.calls[1]?.reject(networkError());
+    await clock.advance(2_000);
+    expect(r.calls.map((c) => c.ctx.attempt)).toEqual([0, 1, 2]);
+    store.dispose();
+  });
+
   it.each([
     ['an axios network error', () => new AxiosError('Network Error', 'ERR_NETWORK'), true],
     ['an axios timeout', () => new AxiosError('timeout of 5000ms exceeded', 'ECONNABORTED'), true],
