@@ -23,6 +23,14 @@ import { Stamp, type Tagged } from './tags';
 const RECENT_LIMIT = 64;
 
 /**
+ * Node's fields that hold a request's raw text, headers included (`ClientRequest._header`
+ * and `outputData`, a socket's `_pendingData`). axios' `toJSON()` walks the whole config,
+ * and reaches them through a streamed body (`data` piped into the request) or a custom
+ * `httpAgent` (its sockets): listed in `redact`, they show as redacted, not as the token.
+ */
+const RAW_REQUEST: readonly string[] = ['_header', '_pendingData', 'outputData'];
+
+/**
  * One axios instance bound to one store: the defaults sync, the request-side checks and
  * the fence at the adapter.
  *
@@ -228,16 +236,22 @@ export class AxiosBinding {
     throw sessionCancel(config, ended.endedWith, undefined, 'canceled: the session this request was issued in has ended');
   }
 
-  /** Lists the header in axios' `redact`, so that a serialised error of this request never shows it. */
+  /**
+   * Lists the header in axios' `redact`, so that a serialised error of this request never
+   * shows it, along with the Node internals that hold the raw request text (see {@link RAW_REQUEST}).
+   */
   #redact(config: Tagged): void {
     const list = config.redact;
     if (list === undefined) {
       // One list shared by the requests that bring none: no array per request. Code that
       // pushed onto it (a response interceptor, say) gets it to itself, and the next
       // requests a fresh one, so it never grows.
-      if (this.#redactList.length !== 1 || this.#redactList[0] !== this.#header) this.#redactList = [this.#header];
+      const shared = this.#redactList;
+      if (shared.length !== RAW_REQUEST.length + 1 || shared[0] !== this.#header) {
+        this.#redactList = [this.#header, ...RAW_REQUEST];
+      }
       config.redact = this.#redactList;
-    } else if (!list.includes(this.#header)) config.redact = [...list, this.#header];
+    } else if (!list.includes(this.#header)) config.redact = [...list, this.#header, ...RAW_REQUEST];
   }
 
   /** Makes sure the config's adapter is this binding's fence around the real adapter. */

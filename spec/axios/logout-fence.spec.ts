@@ -1,4 +1,6 @@
 import { getEventListeners } from 'node:events';
+import http from 'node:http';
+import { Readable } from 'node:stream';
 import { inspect } from 'node:util';
 import axios, { type AxiosInstance } from 'axios';
 import { bindAxios, getSessionEnd, isSessionError, SessionStore } from '../../lib/index';
@@ -278,6 +280,21 @@ describe('logout is a fence (over the wire)', () => {
     expect(inspect(response.config, { depth: 6, showHidden: true })).not.toContain('never-logged-token');
   });
 
+  it('a serialised error shows no token, even where the config reaches Node’s live request (a streamed body, a custom httpAgent)', async () => {
+    store.login('raw-request-token');
+    const streamed = await outcome(api.post('/status/500', Readable.from(['a', 'b'])));
+    const agent = new http.Agent({ keepAlive: false });
+    const viaAgent = await outcome(api.get('/status/500', { httpAgent: agent }));
+    const ownList = await outcome(api.get('/status/500', { httpAgent: agent, redact: ['Cookie'] }));
+    for (const { error } of [streamed, viaAgent, ownList]) {
+      expect(error?.response?.status).toBe(500);
+      const json = JSON.stringify(error);
+      expect(json).toContain('"_header":"[REDACTED');
+      expect(json).not.toContain('raw-request-token');
+    }
+    agent.destroy();
+  });
+
   it('keeps the redact list other interceptors set, and adds its header to it', async () => {
     api.interceptors.request.use((config) => {
       config.redact = [...(config.redact ?? []), 'Cookie'];
@@ -285,7 +302,7 @@ describe('logout is a fence (over the wire)', () => {
     });
     store.login('t');
     const response = await api.get('/me');
-    expect(response.config.redact).toEqual(['Cookie', 'Authorization']);
+    expect(response.config.redact).toEqual(['Cookie', 'Authorization', '_header', '_pendingData', 'outputData']);
   });
 
   it('code that pushes onto a request’s redact list later neither throws nor changes the next requests’ list', async () => {
@@ -296,10 +313,11 @@ describe('logout is a fence (over the wire)', () => {
     store.login('t');
     const first = await api.get('/me');
     const second = await api.get('/me');
-    expect(first.config.redact).toEqual(['Authorization', 'Cookie']);
-    expect(second.config.redact).toEqual(['Authorization', 'Cookie']);
+    const ours = ['Authorization', '_header', '_pendingData', 'outputData'];
+    expect(first.config.redact).toEqual([...ours, 'Cookie']);
+    expect(second.config.redact).toEqual([...ours, 'Cookie']);
     const third = await api.get('/me');
-    expect(third.config.redact).toHaveLength(2);
+    expect(third.config.redact).toHaveLength(5);
   });
 
   it('the fetch adapter is fenced too', async () => {
