@@ -3,7 +3,7 @@ import type { LogoutReason } from './session';
 /**
  * The closed set of reasons a {@link SessionError} is thrown for.
  *
- * - `INVALID_TOKEN`: a token was empty, not a string, or unsafe to put in a header.
+ * - `INVALID_TOKEN`: a token or refresh token was empty, not a string, or unsafe to put in a header.
  * - `INVALID_CREDENTIALS`: another field of the credentials was malformed.
  * - `NOT_AUTHENTICATED`: the call needs a session and there is none.
  * - `DISPOSED`: the store was disposed; only `dispose()` may still be called.
