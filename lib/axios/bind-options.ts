@@ -3,7 +3,12 @@ import { parseAllowedOrigin } from './origin-policy';
 
 /** Options of {@link bindAxios}. */
 export interface BindAxiosOptions {
-  /** The header that carries the token. Default `'Authorization'`. */
+  /**
+   * The header that carries the token. Default `'Authorization'`. Prefer it where redirects
+   * are followed by the platform (browsers, the fetch adapter): they drop `Authorization`
+   * on a redirect to another origin, but keep other headers. With axios' http adapter the
+   * binding drops a custom header on such a redirect itself.
+   */
   header?: string;
   /** What goes before the token: `<scheme> <token>`. Default `'Bearer'`; `''` sends the raw token. */
   scheme?: string;

@@ -251,7 +251,9 @@ export class AxiosBinding {
         this.#redactList = [this.#header, ...RAW_REQUEST];
       }
       config.redact = this.#redactList;
-    } else if (!list.includes(this.#header)) config.redact = [...list, this.#header, ...RAW_REQUEST];
+    } else if (!list.includes(this.#header) || !list.includes(RAW_REQUEST[0] as string)) {
+      config.redact = [...list, ...[this.#header, ...RAW_REQUEST].filter((key) => !list.includes(key))];
+    }
   }
 
   /** Makes sure the config's adapter is this binding's fence around the real adapter. */
