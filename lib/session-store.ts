@@ -1,4 +1,4 @@
-import { BehaviorSubject, Subject, distinctUntilChanged, map, type Observable } from 'rxjs';
+import { BehaviorSubject, Observable, Subject, distinctUntilChanged, map } from 'rxjs';
 import { describe, SessionError } from './errors';
 import { when, type SessionEvent } from './events';
 import { AbortScope } from './internal/abort-scope';
@@ -90,7 +90,13 @@ export class SessionStore<TUser = unknown> {
     this.#lifecycle.assertUsable(initial, 'new SessionStore({ initial })');
     this.#state = { session: initial, scope: initial === ANONYMOUS ? null : new AbortScope() };
     this.#subject = new BehaviorSubject<Session<TUser>>(initial);
-    this.session$ = this.#subject.asObservable();
+    // Once disposed, a new subscriber gets only the completion, also from inside a callback
+    // (before the queued completion has reached the subject).
+    this.session$ = new Observable<Session<TUser>>((subscriber) => {
+      if (this.#disposed) subscriber.complete();
+      else return this.#subject.subscribe(subscriber);
+      return undefined;
+    });
     this.token$ = this.session$.pipe(
       map((s) => s.token),
       distinctUntilChanged(),

@@ -61,8 +61,8 @@ export interface SessionStoreOptions<TUser = unknown> {
   refresh?: RefreshFunction<TUser>;
   /**
    * How long before `expiresAt` a proactive refresh starts, in milliseconds. Default
-   * 60,000 (one minute). A token whose whole lifetime is shorter is refreshed halfway
-   * through its life instead.
+   * 60,000 (one minute). Never before half the token's life has passed: a token that lives
+   * shorter than twice the margin is refreshed halfway through its life instead.
    */
   refreshMargin?: number;
   /** A refresh attempt that takes longer than this many milliseconds has failed. Default 10,000. */

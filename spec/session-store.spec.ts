@@ -333,6 +333,20 @@ describe('SessionStore', () => {
       expectSessionError(() => store.logout(), 'DISPOSED');
       expect(() => store.dispose()).not.toThrow();
     });
+
+    it('a subscriber that comes after dispose() gets only the completion, also from inside a callback', () => {
+      const store = new SessionStore();
+      const late: (string | null)[] = [];
+      let completed = false;
+      store.session$.subscribe((s) => {
+        if (s.token !== 'a') return;
+        store.dispose();
+        store.token$.subscribe({ next: (t) => late.push(t), complete: () => (completed = true) });
+      });
+      store.login('a');
+      expect(completed).toBe(true);
+      expect(late).toEqual([]);
+    });
   });
 
   describe('options', () => {

@@ -35,8 +35,18 @@ interface Flight<TUser> {
   /** The token it was started to replace: a newer one put in place by the app supersedes it. */
   readonly token: string;
   readonly session: Promise<AuthenticatedSession<TUser>>;
-  /** Settles with `session`, never rejects: what held requests wait for. */
-  readonly settled: Promise<void>;
+  /**
+   * The app put a newer token in place meanwhile: the result, whatever it is, is moot, and
+   * the callers get the current session. (Set even when the refresh call had already
+   * settled and its result was on its way.)
+   */
+  superseded: boolean;
+}
+
+/** What held requests wait for: released when the flight settles or the session changes. */
+interface Wake {
+  readonly promise: Promise<void>;
+  readonly release: () => void;
 }
 
 /** A token no response has confirmed yet: how many of its requests are out, and what the others wait for. */
@@ -82,6 +92,7 @@ export class Lifecycle<TUser> {
   /** The token a response (or the refresh that issued it) has confirmed. */
   #trusted: string | undefined;
   #probe: Probe | undefined;
+  #wake: Wake | undefined;
 
   constructor(host: LifecycleHost<TUser>, settings: StoreSettings<TUser>) {
     this.#host = host;
@@ -124,6 +135,7 @@ export class Lifecycle<TUser> {
         // is moot, and with a rotating refresh token it would even fail. Its callers get
         // the current session.
         this.#flight = undefined;
+        flight.superseded = true;
         flight.run.supersede();
         this.#emitRefreshing();
       }
@@ -131,6 +143,27 @@ export class Lifecycle<TUser> {
     const probe = this.#probe;
     if (probe !== undefined && probe.token !== this.#host.state().session.token) this.#closeProbe(probe);
     this.#plan();
+    // Requests held for the refresh are judged again: an `update()` may have made the token
+    // good (a later `expiresAt`), or the session may have ended.
+    this.#wakeHeld();
+  }
+
+  /** The promise held requests wait on (one for all of them). */
+  #held(): Promise<void> {
+    let wake = this.#wake;
+    if (wake === undefined) {
+      let release = noop;
+      const promise = new Promise<void>((resolve) => (release = resolve));
+      wake = { promise, release };
+      this.#wake = wake;
+    }
+    return wake.promise;
+  }
+
+  #wakeHeld(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.release();
   }
 
   /** Queues `refreshing$`'s value as it is when emitted: a flight may have started since. */
@@ -192,7 +225,8 @@ export class Lifecycle<TUser> {
     const dead = this.#rejected === session.token || (session.expiresAt !== undefined && this.now() >= session.expiresAt);
     if (flight !== undefined) {
       if (signal != null && signal === flight.run.signal) return undefined;
-      return dead || flight.run.attempting ? flight.settled : undefined;
+      // Waiting out a network backoff with a token that may work: it goes, or tests it.
+      return dead || flight.run.attempting ? this.#held() : this.#probeHold(session.token);
     }
     if (!dead) return this.#probeHold(session.token);
     if (this.#settings.refresh === undefined) {
@@ -200,7 +234,8 @@ export class Lifecycle<TUser> {
       this.#host.end('expired');
       return undefined;
     }
-    return this.#start().settled;
+    this.#start();
+    return this.#held();
   }
 
   /**
@@ -283,7 +318,10 @@ export class Lifecycle<TUser> {
     const flight = this.#flight;
     this.#flight = undefined;
     flight?.run.cancel(reason);
-    this.refreshing.complete();
+    this.#wakeHeld();
+    // `false` first if a refresh was running: `refreshing$` ends as it would after a logout.
+    if (flight !== undefined) this.#emitRefreshing();
+    this.#host.emit(() => this.refreshing.complete());
   }
 
   #start(): Flight<TUser> {
@@ -311,14 +349,20 @@ export class Lifecycle<TUser> {
         const alive = session.expiresAt !== undefined && this.#rejected !== session.token;
         return alive ? session.expiresAt : startedAt + timeout;
       },
-      failed: (error, retryIn, { status, network }) =>
-        this.#host.event({ type: 'refresh-error', ...when(clock.now()), error, retryIn, status, network }),
+      failed: (error, retryIn, { status, network }) => {
+        this.#host.event({ type: 'refresh-error', ...when(clock.now()), error, retryIn, status, network });
+        // Final: the session ends now, as the event says, before anything else can happen.
+        if (retryIn === undefined) this.#end(flight);
+      },
     });
     const session = run.result.then(
       (result) => this.#succeeded(flight, result),
       (error: unknown) => this.#failed(flight, error),
     );
-    const flight: Flight<TUser> = { run, scope, token: current.token, session, settled: session.then(noop, noop) };
+    // However it ends, the requests held for it are judged again.
+    const wake = (): void => this.#wakeHeld();
+    void session.then(wake, wake);
+    const flight: Flight<TUser> = { run, scope, token: current.token, session, superseded: false };
     this.#flight = flight;
     // Started before anyone hears of it: a `refreshing$` subscriber that logs out then
     // cancels a flight that has begun, rather than one that would begin afterwards.
@@ -329,7 +373,7 @@ export class Lifecycle<TUser> {
 
   #succeeded(flight: Flight<TUser>, result: unknown): AuthenticatedSession<TUser> {
     const { session, scope } = this.#host.state();
-    if (result === SUPERSEDED && scope === flight.scope && session.status === 'authenticated') {
+    if ((result === SUPERSEDED || flight.superseded) && scope === flight.scope && session.status === 'authenticated') {
       return session as AuthenticatedSession<TUser>;
     }
     if (this.#flight !== flight || scope !== flight.scope || session.status !== 'authenticated') {
@@ -368,15 +412,24 @@ export class Lifecycle<TUser> {
     return next;
   }
 
-  #failed(flight: Flight<TUser>, error: unknown): never {
-    if (this.#flight === flight) {
-      this.#flight = undefined;
-      // The refresh failed for good: the session ends. (A cancelled flight was already
-      // taken off by `changed()`: its session ended first.)
-      if (this.#host.state().scope === flight.scope) this.#host.end('refresh-failed');
-      this.#emitRefreshing();
+  #failed(flight: Flight<TUser>, error: unknown): AuthenticatedSession<TUser> {
+    const { session, scope } = this.#host.state();
+    if (flight.superseded && scope === flight.scope && session.status === 'authenticated') {
+      return session as AuthenticatedSession<TUser>;
     }
+    this.#end(flight);
     throw error;
+  }
+
+  /**
+   * The refresh failed for good: the session ends. (A cancelled flight was already taken
+   * off by `changed()`: its session ended first.)
+   */
+  #end(flight: Flight<TUser>): void {
+    if (this.#flight !== flight) return;
+    this.#flight = undefined;
+    if (this.#host.state().scope === flight.scope) this.#host.end('refresh-failed');
+    this.#emitRefreshing();
   }
 
   /** Sets the one timer for the current session: its proactive refresh, or its expiry. */
@@ -396,12 +449,14 @@ export class Lifecycle<TUser> {
     this.#wait(true);
   }
 
-  /** When the timer is due: `refreshMargin` before expiry (or halfway through a short life) with a refresh, else at expiry. */
+  /** When the timer is due: `refreshMargin` before expiry, but not before half the token's life, with a refresh; else at expiry. */
   #due(): number {
     const { expiresAt, at, stale } = this.#planned as Planned;
     if (this.#settings.refresh === undefined || stale) return expiresAt;
+    // Never before half its life: a token that lives just longer than the margin would
+    // otherwise be refreshed right after it arrives, again and again.
     const life = expiresAt - at;
-    return life > this.#settings.margin ? expiresAt - this.#settings.margin : at + life / 2;
+    return at + Math.max(life - this.#settings.margin, life / 2);
   }
 
   #wait(planning = false): void {

@@ -153,12 +153,9 @@ export class RefreshFlight {
     const retry = network && delay > 0;
     const error = isSessionError(cause, 'REFRESH_FAILED') ? cause : refreshFailure(cause, retry ? delay : undefined);
     const status = (cause as { response?: { status?: unknown } } | null)?.response?.status;
-    this.#plan.failed(error, retry ? delay : undefined, {
-      status: typeof status === 'number' ? status : undefined,
-      network,
-    });
-    if (this.#done) return; // `failed` may have ended the session, and this flight with it
     if (retry) {
+      // Planned before anyone hears of the failure: a listener that calls `store.refresh()`
+      // starts this attempt at once (`retryNow`).
       this.#next = attempt + 1;
       // Only if `retryNow()` has not started it already (a clock may not cancel the timer).
       this.#timer = clock.setTimeout(() => {
@@ -166,8 +163,12 @@ export class RefreshFlight {
       }, delay);
     } else {
       this.#done = true;
-      this.#reject(error);
     }
+    this.#plan.failed(error, retry ? delay : undefined, {
+      status: typeof status === 'number' ? status : undefined,
+      network,
+    });
+    if (!retry) this.#reject(error);
   }
 }
 

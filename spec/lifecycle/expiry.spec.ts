@@ -99,6 +99,30 @@ describe('proactive refresh', () => {
     expect(store.session.status).toBe('authenticated');
   });
 
+  it('never refreshes before half the token’s life: one that lives just over the margin is not refreshed right away, over and over', async () => {
+    const clock = virtualClock();
+    const r = refresher();
+    const store = new SessionStore({ refresh: r.fn, clock, refreshMargin: MIN });
+    store.login({ token: 't0', expiresAt: clock.now() + MIN + 1_000 });
+    await clock.advance(30_499);
+    expect(r.calls).toHaveLength(0);
+    await clock.advance(1);
+    expect(r.calls).toHaveLength(1);
+    for (let i = 1; i <= 3; i++) {
+      r.calls[r.calls.length - 1]?.resolve({ token: `t${i}`, expiresAt: clock.now() + MIN + 1_000 });
+      await clock.advance(30_500);
+    }
+    // one refresh per 30.5 s, not one per second
+    expect(r.calls).toHaveLength(4);
+    // and a token that lives twice the margin or more is refreshed refreshMargin before expiry
+    r.calls[r.calls.length - 1]?.resolve({ token: 'long', expiresAt: clock.now() + 2 * MIN });
+    await clock.advance(MIN - 1);
+    expect(r.calls).toHaveLength(4);
+    await clock.advance(1);
+    expect(r.calls).toHaveLength(5);
+    store.dispose();
+  });
+
   it('a refresh that does not extend the expiry is not repeated early: no spinning', async () => {
     const clock = virtualClock();
     const r = refresher();

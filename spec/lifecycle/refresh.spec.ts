@@ -556,3 +556,111 @@ describe('refreshes that would go wrong', () => {
     expect(store.update({ token: jwt(exp), expiresAt: undefined }).expiresAt).toBe(Math.floor(exp / 1000) * 1000);
   });
 });
+
+describe('races and listeners', () => {
+  it('a refresh-error listener that calls store.refresh() starts the next attempt at once', async () => {
+    const { store, calls } = setup();
+    store.login('t0');
+    let asked = false;
+    store.events$.subscribe((e) => {
+      if (e.type === 'refresh-error' && e.retryIn !== undefined && !asked) {
+        asked = true;
+        void store.refresh();
+      }
+    });
+    const refreshed = store.refresh();
+    await settle();
+    calls[0]?.reject(networkError());
+    await settle();
+    expect(calls.map((c) => c.ctx.attempt)).toEqual([0, 1]);
+    calls[1]?.resolve('t1');
+    await expect(refreshed).resolves.toMatchObject({ token: 't1' });
+    store.dispose();
+  });
+
+  it('an update() with a newer token just after the refresh call resolved: refresh() resolves with the updated session', async () => {
+    const { store, calls, logouts } = setup();
+    store.login('a');
+    const refreshed = store.refresh();
+    await settle();
+    calls[0]?.resolve('b');
+    queueMicrotask(() => store.update({ token: 'u' }));
+    await expect(refreshed).resolves.toMatchObject({ token: 'u' });
+    expect(store.session.token).toBe('u');
+    expect(logouts).toHaveLength(0);
+    store.dispose();
+  });
+
+  it('a final failure ends the session as its refresh-error event is heard: the logout follows before any other code runs', async () => {
+    const { store, calls } = setup();
+    store.login('a');
+    const seen: string[] = [];
+    store.events$.subscribe((e) => {
+      seen.push(e.type);
+      if (e.type === 'refresh-error') queueMicrotask(() => seen.push(`next microtask: ${store.session.status}`));
+    });
+    const refreshed = store.refresh();
+    await settle();
+    calls[0]?.reject(httpError(400, { error: 'invalid_grant' }));
+    expect(isSessionError(await rejection(refreshed), 'REFRESH_FAILED')).toBe(true);
+    expect(seen).toEqual(['refresh-error', 'logout', 'next microtask: anonymous']);
+  });
+
+  it('dispose() during a refresh: refreshing$ turns false before it completes', async () => {
+    const { store } = setup();
+    const values: boolean[] = [];
+    let completed = false;
+    store.refreshing$.subscribe({ next: (v) => values.push(v), complete: () => (completed = true) });
+    store.login('a');
+    const refreshed = store.refresh();
+    await settle();
+    store.dispose();
+    expect(isSessionError(await rejection(refreshed), 'SESSION_ENDED')).toBe(true);
+    expect(values).toEqual([false, true, false]);
+    expect(completed).toBe(true);
+  });
+});
+
+describe('bound requests while a refresh waits out a network backoff', () => {
+  function bound(probeLimit: number) {
+    const clock = virtualClock();
+    const r = refresher();
+    const store = new SessionStore({ clock, refresh: r.fn, probeLimit });
+    const fake = fakeAdapter({ hold: true });
+    const api = axios.create({ adapter: fake.adapter });
+    bindAxios(store, api);
+    return { clock, store, calls: r.calls, fake, api };
+  }
+
+  it('an untested token still goes out on at most probeLimit requests', async () => {
+    const { store, calls, fake, api } = bound(6);
+    store.login('a');
+    void store.refresh().catch(() => undefined);
+    await settle();
+    calls[0]?.reject(networkError());
+    await settle();
+    const requests = Array.from({ length: 10 }, (_, i) => outcome(api.get(`/x/${i}`)));
+    await settle();
+    expect(fake.held).toHaveLength(6);
+    store.logout();
+    expect((await Promise.all(requests)).every((o) => o.cancel)).toBe(true);
+  });
+
+  it('requests held for an expired token go as soon as update() says it works again, not after the backoff', async () => {
+    const { clock, store, calls, fake, api } = bound(Infinity);
+    store.login({ token: 'a', expiresAt: clock.now() + 120_000 });
+    await clock.advance(60_000); // the proactive refresh starts
+    calls[0]?.reject(networkError());
+    await settle();
+    clock.jump(60_000); // past expiry, with the next attempt 1 s away
+    const held = outcome(api.get('/x'));
+    await settle();
+    expect(fake.held).toHaveLength(0);
+    store.update({ expiresAt: clock.now() + 3_600_000 });
+    await settle();
+    expect(fake.held.map((h) => h.config.headers.get('Authorization'))).toEqual(['Bearer a']);
+    fake.held[0]?.respond(200);
+    expect((await held).ok).toBe(true);
+    store.dispose();
+  });
+});
