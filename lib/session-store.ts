@@ -1,4 +1,4 @@
-import { BehaviorSubject, Observable, Subject, distinctUntilChanged, map } from 'rxjs';
+import { BehaviorSubject, Observable, Subject, config, distinctUntilChanged, map } from 'rxjs';
 import { describe, SessionError } from './errors';
 import { when, type SessionEvent } from './events';
 import { AbortScope } from './internal/abort-scope';
@@ -246,7 +246,7 @@ export class SessionStore<TUser = unknown> {
     this.#emits.hold(() => {
       const scope = this.#state.scope;
       this.#state = { session: ANONYMOUS, scope: null };
-      for (const binding of [...this.#bindings]) binding.detach();
+      for (const binding of [...this.#bindings]) reporting(() => binding.detach());
       this.#bindings.clear();
       const reason = ended('disposed');
       this.#lifecycle.dispose(reason);
@@ -275,7 +275,7 @@ export class SessionStore<TUser = unknown> {
     this.#emits.hold(() => {
       const previous = this.#state.scope;
       this.#state = { session, scope };
-      for (const binding of this.#bindings) binding.sync();
+      for (const binding of this.#bindings) reporting(() => binding.sync());
       // Queued before the old epoch's abort listeners run: a listener that calls back
       // into the store queues its own emission after this one.
       this.#emits.push(() => {
@@ -311,6 +311,25 @@ export class SessionStore<TUser = unknown> {
     if (this.#disposed) {
       throw new SessionError('DISPOSED', `\`${api}\` was called on a disposed SessionStore; create a new one`);
     }
+  }
+}
+
+/**
+ * Runs a binding's step (bringing its defaults in line, or unbinding it). One whose
+ * defaults cannot be written (an app that froze `defaults.headers.common`) must not stop
+ * a logout or `dispose()` halfway: the fence reads the store's state, not the defaults.
+ * The error is reported as RxJS reports a subscriber's: to `config.onUnhandledError` if
+ * set, else rethrown asynchronously.
+ */
+function reporting(step: () => void): void {
+  try {
+    step();
+  } catch (err) {
+    setTimeout(() => {
+      const report = config.onUnhandledError;
+      if (report === null) throw err;
+      report(err);
+    });
   }
 }
 

@@ -93,8 +93,8 @@ export function bindAxios<TUser>(
     if (!active) return;
     active = false;
     detach();
-    binding.uninstall();
     bound.delete(instance);
+    binding.uninstall();
   };
   const detach = link.attach({ sync: () => binding.sync(), detach: unbind });
   binding.install();

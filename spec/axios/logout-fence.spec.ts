@@ -3,6 +3,7 @@ import http from 'node:http';
 import { Readable } from 'node:stream';
 import { inspect } from 'node:util';
 import axios, { type AxiosInstance } from 'axios';
+import { config as rxConfig } from 'rxjs';
 import { bindAxios, getSessionEnd, isSessionError, SessionStore } from '../../lib/index';
 import { gate, outcome } from '../support/outcome';
 import { startServer, type TestServer } from '../support/test-server';
@@ -42,6 +43,36 @@ describe('logout is a fence (over the wire)', () => {
     await server.droppedAtLeast(3);
     expect(server.dropped()).toBe(3);
     expect(store.inFlight).toBe(0);
+  });
+
+  it('logout and dispose() still cancel every request when one instance’s defaults cannot be written, and report that error', async () => {
+    const frozen = axios.create({ baseURL: server.origin });
+    bindAxios(store, frozen);
+    store.login('frozen-defaults-token');
+    Object.freeze(frozen.defaults.headers.common);
+    const pending = [api.get('/slow/a'), frozen.get('/slow/b')].map(outcome);
+    await server.arrived(2);
+    const reported: unknown[] = [];
+    const previous = rxConfig.onUnhandledError;
+    rxConfig.onUnhandledError = (err: unknown) => reported.push(err);
+    try {
+      expect(() => store.logout()).not.toThrow();
+      expect(store.session.status).toBe('anonymous');
+      expect((await Promise.all(pending)).map((r) => r.cancel)).toEqual([true, true]);
+      await server.droppedAtLeast(2);
+      // The frozen default still holds the old token; the fence keeps it off every request.
+      expect((await frozen.get('/me')).data).toEqual({ path: '/me', authorization: null });
+      store.login('second-token');
+      const again = outcome(frozen.get('/slow/c'));
+      await server.arrived(4);
+      expect(() => store.dispose()).not.toThrow();
+      expect((await again).cancel).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    } finally {
+      rxConfig.onUnhandledError = previous;
+    }
+    expect(reported.length).toBeGreaterThanOrEqual(2); // the logout's sync, the second login's, dispose's unbind
+    expect(reported.every((err) => err instanceof TypeError)).toBe(true);
   });
 
   it('exposes the logout reason as err.config.signal.reason, a SessionError', async () => {
