@@ -320,8 +320,12 @@ export class Lifecycle<TUser> {
     flight?.run.cancel(reason);
     this.#wakeHeld();
     // `false` first if a refresh was running: `refreshing$` ends as it would after a logout.
-    if (flight !== undefined) this.#emitRefreshing();
-    this.#host.emit(() => this.refreshing.complete());
+    // Decided when queued emissions reach it: a flight that ended just before `dispose()` (a
+    // listener of its outcome disposed) has its own `false` queued behind this.
+    this.#host.emit(() => {
+      if (this.refreshing.value) this.refreshing.next(false);
+      this.refreshing.complete();
+    });
   }
 
   #start(): Flight<TUser> {
@@ -353,6 +357,9 @@ export class Lifecycle<TUser> {
         this.#host.event({ type: 'refresh-error', ...when(clock.now()), error, retryIn, status, network });
         // Final: the session ends now, as the event says, before anything else can happen.
         if (retryIn === undefined) this.#end(flight);
+        // Waiting out a backoff now: requests held for the attempt are judged again, as new
+        // ones are (a token that may still work goes; a dead one waits for the next attempt).
+        else this.#wakeHeld();
       },
     });
     const session = run.result.then(

@@ -606,6 +606,23 @@ describe('races and listeners', () => {
     expect(seen).toEqual(['refresh-error', 'logout', 'next microtask: anonymous']);
   });
 
+  it('dispose() from a listener of the refresh’s outcome: refreshing$ still turns false before it completes', async () => {
+    for (const outcomeOf of ['success', 'failure'] as const) {
+      const { store, calls } = setup();
+      const values: (boolean | 'completed')[] = [];
+      store.refreshing$.subscribe({ next: (v) => values.push(v), complete: () => values.push('completed') });
+      store.login('a');
+      if (outcomeOf === 'success') store.session$.subscribe((s) => s.token === 'b' && store.dispose());
+      else store.logout$.subscribe(() => store.dispose());
+      const refreshed = store.refresh().catch(() => undefined);
+      await settle();
+      if (outcomeOf === 'success') calls[0]?.resolve('b');
+      else calls[0]?.reject(httpError(400));
+      await refreshed;
+      expect(values).toEqual([false, true, false, 'completed']);
+    }
+  });
+
   it('dispose() during a refresh: refreshing$ turns false before it completes', async () => {
     const { store } = setup();
     const values: boolean[] = [];
@@ -644,6 +661,22 @@ describe('bound requests while a refresh waits out a network backoff', () => {
     expect(fake.held).toHaveLength(6);
     store.logout();
     expect((await Promise.all(requests)).every((o) => o.cancel)).toBe(true);
+  });
+
+  it('a request held while an attempt ran goes when the attempt fails on the network, if the token may still work', async () => {
+    const { clock, store, calls, fake, api } = bound(Infinity);
+    store.login({ token: 'a', expiresAt: clock.now() + HOUR });
+    void store.refresh().catch(() => undefined);
+    await settle();
+    const early = outcome(api.get('/early'));
+    await settle();
+    expect(fake.held).toHaveLength(0); // waits for the attempt
+    calls[0]?.reject(networkError());
+    await settle();
+    expect(fake.held.map((h) => h.config.url)).toEqual(['/early']); // not for the whole backoff
+    fake.held[0]?.respond(200);
+    expect((await early).ok).toBe(true);
+    store.dispose();
   });
 
   it('requests held for an expired token go as soon as update() says it works again, not after the backoff', async () => {
