@@ -61,8 +61,9 @@ export interface SessionStoreOptions<TUser = unknown> {
   refresh?: RefreshFunction<TUser>;
   /**
    * How long before `expiresAt` a proactive refresh starts, in milliseconds. Default
-   * 60,000 (one minute). Never before half the token's life has passed: a token that lives
-   * shorter than twice the margin is refreshed halfway through its life instead.
+   * 60,000 (one minute). Never before half the token's life (from when the store got it to
+   * its expiry) has passed: a token that lives shorter than twice the margin is refreshed
+   * halfway through its life instead.
    */
   refreshMargin?: number;
   /** A refresh attempt that takes longer than this many milliseconds has failed. Default 10,000. */

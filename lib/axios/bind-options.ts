@@ -6,7 +6,7 @@ export interface BindAxiosOptions {
   /**
    * The header that carries the token. Default `'Authorization'`. Prefer it where redirects
    * are followed by the platform (browsers, the fetch adapter): they drop `Authorization`
-   * on a redirect to another origin, but keep other headers. With axios' http adapter the
+   * on a redirect to another origin, but not a custom header. With axios' http adapter the
    * binding drops a custom header on such a redirect itself.
    */
   header?: string;
