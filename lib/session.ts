@@ -1,5 +1,5 @@
 import { describe, SessionError } from './errors';
-import { jwtExpiry } from './jwt';
+import { jwtExpiry, jwtIssuedAt } from './jwt';
 
 /**
  * What an app hands to `login()`: the access token and, optionally, what goes with it.
@@ -181,22 +181,44 @@ export function sessionFromLogin<TUser>(input: unknown, api: string): Authentica
 }
 
 /**
+ * How far this machine's clock may be from the server's before the expiry of a token the
+ * refresh just returned is read on this clock instead (see `sessionFromRefresh`).
+ */
+export const CLOCK_SKEW_TOLERANCE = 30_000;
+
+/**
  * Validates what a refresh call returned (a token, or credentials) and makes it the next
  * session: a new token brings its own expiry (given, or its JWT `exp`), while a refresh
  * token or user it does not mention is kept.
+ *
+ * A token the refresh returns was issued just now. When its JWT `iat` is further than
+ * {@link CLOCK_SKEW_TOLERANCE} from `now`, this machine's clock is off (a phone set minutes
+ * ahead, say), and the JWT `exp` would put the expiry minutes early or late: it is read on
+ * this clock instead, as `now` plus the token's lifetime (`exp - iat`). An `expiresAt`
+ * the refresh gives is taken as it is.
  */
 export function sessionFromRefresh<TUser>(
   current: AuthenticatedSession<TUser>,
   result: unknown,
   api: string,
+  now: number,
 ): AuthenticatedSession<TUser> {
   const next = sessionFromLogin<TUser>(result, api);
+  const given = isObject(result) && result.expiresAt !== undefined;
   return freeze<TUser>({
     token: next.token,
-    expiresAt: next.expiresAt,
+    expiresAt: given ? next.expiresAt : onThisClock(next.token, next.expiresAt, now),
     refreshToken: next.refreshToken ?? current.refreshToken,
     user: next.user ?? current.user,
   });
+}
+
+/** A fresh JWT's expiry on this machine's clock, corrected by the skew its `iat` shows. */
+function onThisClock(token: string, expiresAt: number | undefined, now: number): number | undefined {
+  const issuedAt = expiresAt === undefined ? undefined : jwtIssuedAt(token);
+  if (expiresAt === undefined || issuedAt === undefined || issuedAt > expiresAt) return expiresAt;
+  const skew = now - issuedAt;
+  return Math.abs(skew) > CLOCK_SKEW_TOLERANCE ? expiresAt + skew : expiresAt;
 }
 
 /**

@@ -389,7 +389,7 @@ export class Lifecycle<TUser> {
     }
     let next: AuthenticatedSession<TUser>;
     try {
-      next = sessionFromRefresh(session as AuthenticatedSession<TUser>, result, 'refresh');
+      next = sessionFromRefresh(session as AuthenticatedSession<TUser>, result, 'refresh', this.now());
       if (next.expiresAt !== undefined && next.expiresAt <= this.now()) {
         throw new SessionError('REFRESH_FAILED', 'The refresh call returned a token that has already expired');
       }

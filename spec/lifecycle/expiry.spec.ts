@@ -320,3 +320,51 @@ describe('expiry seen by a bound instance', () => {
     expect(store.session.status).toBe('anonymous');
   });
 });
+
+describe('a clock that is off', () => {
+  // The server's time; this machine's clock runs 10 minutes ahead of it.
+  const SERVER_NOW = Date.UTC(2030, 0, 1);
+  const AHEAD = 10 * MIN;
+  const seconds = (ms: number): number => Math.floor(ms / 1000);
+
+  it('reads the expiry of a token the refresh returns on this clock when its iat shows the skew: a phone minutes ahead keeps its session', async () => {
+    const clock = virtualClock(SERVER_NOW + AHEAD);
+    const r = refresher();
+    const store = new SessionStore({ refresh: r.fn, clock });
+    const logouts: LogoutEvent[] = [];
+    store.logout$.subscribe((e) => logouts.push(e));
+    // Issued by the server just now, for 5 minutes: on this clock it looks expired already.
+    store.login(jwt(SERVER_NOW + 5 * MIN, { iat: seconds(SERVER_NOW) }));
+    await settle();
+    expect(r.calls).toHaveLength(1); // refreshed at once, as any token that looks expired
+    r.calls[0]?.resolve(jwt(SERVER_NOW + 5 * MIN, { iat: seconds(SERVER_NOW) }));
+    await settle();
+    expect(store.session.status).toBe('authenticated');
+    expect(store.session.expiresAt).toBe(clock.now() + 5 * MIN);
+    expect(logouts).toEqual([]);
+    // and the next refresh comes a margin before that expiry, not at once
+    await clock.advance(4 * MIN - 1);
+    expect(r.calls).toHaveLength(1);
+    await clock.advance(1);
+    expect(r.calls).toHaveLength(2);
+    store.dispose();
+  });
+
+  it('takes the JWT exp as it is within 30 s of skew, and an expiresAt the refresh gives whatever the iat says', async () => {
+    const clock = virtualClock(SERVER_NOW + 20_000);
+    const r = refresher();
+    const store = new SessionStore({ refresh: r.fn, clock });
+    store.login('opaque');
+    void store.refresh();
+    await settle();
+    r.calls[0]?.resolve(jwt(SERVER_NOW + HOUR, { iat: seconds(SERVER_NOW) }));
+    await settle();
+    expect(store.session.expiresAt).toBe(SERVER_NOW + HOUR);
+    void store.refresh();
+    await settle();
+    r.calls[1]?.resolve({ token: jwt(SERVER_NOW + HOUR, { iat: seconds(SERVER_NOW - HOUR) }), expiresAt: SERVER_NOW + 2 * HOUR });
+    await settle();
+    expect(store.session.expiresAt).toBe(SERVER_NOW + 2 * HOUR);
+    store.dispose();
+  });
+});
