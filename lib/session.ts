@@ -195,7 +195,8 @@ export const CLOCK_SKEW_TOLERANCE = 30_000;
  * {@link CLOCK_SKEW_TOLERANCE} from `now`, this machine's clock is off (a phone set minutes
  * ahead, say), and the JWT `exp` would put the expiry minutes early or late: it is read on
  * this clock instead, as `now` plus the token's lifetime (`exp - iat`). An `expiresAt`
- * the refresh gives is taken as it is.
+ * the refresh gives is taken as it is, and so is the JWT `exp` of the very token the
+ * session already has (a server that hands back a token still valid did not issue it now).
  */
 export function sessionFromRefresh<TUser>(
   current: AuthenticatedSession<TUser>,
@@ -204,7 +205,7 @@ export function sessionFromRefresh<TUser>(
   now: number,
 ): AuthenticatedSession<TUser> {
   const next = sessionFromLogin<TUser>(result, api);
-  const given = isObject(result) && result.expiresAt !== undefined;
+  const given = (isObject(result) && result.expiresAt !== undefined) || next.token === current.token;
   return freeze<TUser>({
     token: next.token,
     expiresAt: given ? next.expiresAt : onThisClock(next.token, next.expiresAt, now),

@@ -337,7 +337,7 @@ describe('a clock that is off', () => {
     store.login(jwt(SERVER_NOW + 5 * MIN, { iat: seconds(SERVER_NOW) }));
     await settle();
     expect(r.calls).toHaveLength(1); // refreshed at once, as any token that looks expired
-    r.calls[0]?.resolve(jwt(SERVER_NOW + 5 * MIN, { iat: seconds(SERVER_NOW) }));
+    r.calls[0]?.resolve(jwt(SERVER_NOW + 5 * MIN, { iat: seconds(SERVER_NOW), jti: 'refreshed' }));
     await settle();
     expect(store.session.status).toBe('authenticated');
     expect(store.session.expiresAt).toBe(clock.now() + 5 * MIN);
@@ -365,6 +365,15 @@ describe('a clock that is off', () => {
     r.calls[1]?.resolve({ token: jwt(SERVER_NOW + HOUR, { iat: seconds(SERVER_NOW - HOUR) }), expiresAt: SERVER_NOW + 2 * HOUR });
     await settle();
     expect(store.session.expiresAt).toBe(SERVER_NOW + 2 * HOUR);
+    // The very token the session has, handed back by a server while it is still valid: not
+    // issued now, so its exp is taken as it is, whatever its iat says.
+    const kept = jwt(SERVER_NOW + HOUR, { iat: seconds(SERVER_NOW - 30 * MIN) });
+    store.update({ token: kept, expiresAt: SERVER_NOW + HOUR });
+    void store.refresh();
+    await settle();
+    r.calls[2]?.resolve(kept);
+    await settle();
+    expect(store.session.expiresAt).toBe(SERVER_NOW + HOUR);
     store.dispose();
   });
 });
