@@ -216,8 +216,9 @@ export function sessionFromRefresh<TUser>(
 
 /** A fresh JWT's expiry on this machine's clock, corrected by the skew its `iat` shows. */
 function onThisClock(token: string, expiresAt: number | undefined, now: number): number | undefined {
-  const issuedAt = expiresAt === undefined ? undefined : jwtIssuedAt(token);
-  if (expiresAt === undefined || issuedAt === undefined || issuedAt > expiresAt) return expiresAt;
+  if (expiresAt === undefined) return undefined;
+  const issuedAt = jwtIssuedAt(token);
+  if (issuedAt === undefined || issuedAt > expiresAt) return expiresAt;
   const skew = now - issuedAt;
   return Math.abs(skew) > CLOCK_SKEW_TOLERANCE ? expiresAt + skew : expiresAt;
 }

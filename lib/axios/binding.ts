@@ -322,8 +322,7 @@ export class AxiosBinding {
     // Found expired just now, with no refresh to renew it: the session ended; judge again.
     if (mayHold && this.#link.state().scope !== scope) return this.#dispatch(config, original);
     const recover = config.rxSessionRetried === true || !this.#canRefresh ? undefined : this.#recovery(config, original, sent);
-    if (wait !== PROBE) return sendTied(config, scope, real, this.#header, recover);
-    const token = this.#link.state().session.token;
+    const token = wait === PROBE ? this.#link.state().session.token : null;
     if (token === null) return sendTied(config, scope, real, this.#header, recover);
     // Told exactly once: by the adapter's outcome, or as "no answer" if the request ended
     // before it reached the adapter (cancelled while a form-data body was measured, say).

@@ -5,6 +5,7 @@ import { sessionFromRefresh, type AuthenticatedSession, type LogoutReason, type 
 import type { StoreSettings } from '../store-options';
 import type { AbortScope } from './abort-scope';
 import { RefreshFlight, SUPERSEDED } from './refresh-flight';
+import { Latch } from './latch';
 import { PROBE, type ProbeOutcome, type StoreState } from './store-link';
 
 /** What the lifecycle needs from its store. */
@@ -43,18 +44,12 @@ interface Flight<TUser> {
   superseded: boolean;
 }
 
-/** What held requests wait for: released when the flight settles or the session changes. */
-interface Wake {
-  readonly promise: Promise<void>;
-  readonly release: () => void;
-}
-
 /** A token no response has confirmed yet: how many of its requests are out, and what the others wait for. */
 interface Probe {
   readonly token: string;
   out: number;
-  wave: Promise<void> | undefined;
-  release: () => void;
+  /** What the requests beyond `probeLimit` wait on: the next answer. */
+  readonly wave: Latch;
   /** Ends every wait on this token `PROBE_PATIENCE` after the first one began (one deadline, whatever the waves). */
   timer: unknown;
   /** The probes took too long to answer: the token is no longer tested. */
@@ -92,7 +87,8 @@ export class Lifecycle<TUser> {
   /** The token a response (or the refresh that issued it) has confirmed. */
   #trusted: string | undefined;
   #probe: Probe | undefined;
-  #wake: Wake | undefined;
+  /** What held requests wait on: released when a flight settles or fails an attempt, or the session changes. */
+  readonly #held = new Latch();
 
   constructor(host: LifecycleHost<TUser>, settings: StoreSettings<TUser>) {
     this.#host = host;
@@ -145,25 +141,7 @@ export class Lifecycle<TUser> {
     this.#plan();
     // Requests held for the refresh are judged again: an `update()` may have made the token
     // good (a later `expiresAt`), or the session may have ended.
-    this.#wakeHeld();
-  }
-
-  /** The promise held requests wait on (one for all of them). */
-  #held(): Promise<void> {
-    let wake = this.#wake;
-    if (wake === undefined) {
-      let release = noop;
-      const promise = new Promise<void>((resolve) => (release = resolve));
-      wake = { promise, release };
-      this.#wake = wake;
-    }
-    return wake.promise;
-  }
-
-  #wakeHeld(): void {
-    const wake = this.#wake;
-    this.#wake = undefined;
-    wake?.release();
+    this.#held.open();
   }
 
   /** Queues `refreshing$`'s value as it is when emitted: a flight may have started since. */
@@ -226,7 +204,7 @@ export class Lifecycle<TUser> {
     if (flight !== undefined) {
       if (signal != null && signal === flight.run.signal) return undefined;
       // Waiting out a network backoff with a token that may work: it goes, or tests it.
-      return dead || flight.run.attempting ? this.#held() : this.#probeHold(session.token);
+      return dead || flight.run.attempting ? this.#held.wait() : this.#probeHold(session.token);
     }
     if (!dead) return this.#probeHold(session.token);
     if (this.#settings.refresh === undefined) {
@@ -235,7 +213,7 @@ export class Lifecycle<TUser> {
       return undefined;
     }
     this.#start();
-    return this.#held();
+    return this.#held.wait();
   }
 
   /**
@@ -250,7 +228,7 @@ export class Lifecycle<TUser> {
     let probe = this.#probe;
     if (probe?.token !== token) {
       if (probe !== undefined) this.#closeProbe(probe);
-      probe = { token, out: 0, wave: undefined, release: noop, timer: undefined, gaveUp: false };
+      probe = { token, out: 0, wave: new Latch(), timer: undefined, gaveUp: false };
       this.#probe = probe;
     }
     if (probe.gaveUp) return undefined;
@@ -258,29 +236,19 @@ export class Lifecycle<TUser> {
       probe.out++;
       return PROBE;
     }
-    if (probe.wave === undefined) {
+    if (probe.timer === undefined) {
+      // Probes that fail without an answer release the waiting requests a few at a time:
+      // the deadline stays that of the first wait, not one more second per wave.
       const waiting = probe;
-      waiting.wave = new Promise<void>((resolve) => (waiting.release = resolve));
-      if (waiting.timer === undefined) {
-        // Probes that fail without an answer release the waiting requests a few at a
-        // time: the deadline stays that of the first wait, not one more second per wave.
-        const handle = this.#settings.clock.setTimeout(() => {
-          if (waiting.timer !== handle) return; // a clock that could not cancel it
-          waiting.timer = undefined;
-          waiting.gaveUp = true;
-          this.#releaseWave(waiting);
-        }, PROBE_PATIENCE);
-        waiting.timer = handle;
-      }
+      const handle = this.#settings.clock.setTimeout(() => {
+        if (waiting.timer !== handle) return; // a clock that could not cancel it
+        waiting.timer = undefined;
+        waiting.gaveUp = true;
+        waiting.wave.open();
+      }, PROBE_PATIENCE);
+      waiting.timer = handle;
     }
-    return probe.wave;
-  }
-
-  /** Lets the requests waiting on `probe` be judged again. */
-  #releaseWave(probe: Probe): void {
-    const wave = probe.wave;
-    probe.wave = undefined;
-    if (wave !== undefined) probe.release();
+    return probe.wave.wait();
   }
 
   /**
@@ -298,7 +266,7 @@ export class Lifecycle<TUser> {
     else if (outcome === 'refused' && current) this.#rejected = token;
     if (probe?.token !== token) return;
     probe.out = Math.max(0, probe.out - 1);
-    if (outcome === 'none') this.#releaseWave(probe);
+    if (outcome === 'none') probe.wave.open();
     else this.#closeProbe(probe);
   }
 
@@ -307,7 +275,7 @@ export class Lifecycle<TUser> {
     if (this.#probe === probe) this.#probe = undefined;
     if (probe.timer !== undefined) this.#settings.clock.clearTimeout(probe.timer);
     probe.timer = undefined;
-    this.#releaseWave(probe);
+    probe.wave.open();
   }
 
   dispose(reason: SessionError): void {
@@ -318,7 +286,7 @@ export class Lifecycle<TUser> {
     const flight = this.#flight;
     this.#flight = undefined;
     flight?.run.cancel(reason);
-    this.#wakeHeld();
+    this.#held.open();
     // `false` first if a refresh was running: `refreshing$` ends as it would after a logout.
     // Decided when queued emissions reach it: a flight that ended just before `dispose()` (a
     // listener of its outcome disposed) has its own `false` queued behind this.
@@ -359,7 +327,7 @@ export class Lifecycle<TUser> {
         if (retryIn === undefined) this.#end(flight);
         // Waiting out a backoff now: requests held for the attempt are judged again, as new
         // ones are (a token that may still work goes; a dead one waits for the next attempt).
-        else this.#wakeHeld();
+        else this.#held.open();
       },
     });
     const session = run.result.then(
@@ -367,7 +335,7 @@ export class Lifecycle<TUser> {
       (error: unknown) => this.#failed(flight, error),
     );
     // However it ends, the requests held for it are judged again.
-    const wake = (): void => this.#wakeHeld();
+    const wake = (): void => this.#held.open();
     void session.then(wake, wake);
     const flight: Flight<TUser> = { run, scope, token: current.token, session, superseded: false };
     this.#flight = flight;
