@@ -15,10 +15,11 @@ export default defineConfig({
   platform: 'neutral',
   // rxjs and axios are peers: never bundled.
   external: ['rxjs', 'axios'],
-  // Minified to keep the package small (the declarations keep the full TSDoc); keepNames so
-  // that stack traces and `constructor.name` still say SessionStore, SessionError and so on.
+  // Minified to keep the package small (the declarations keep the full TSDoc). No keepNames:
+  // its `__name(fn, "…")` calls run at the top level, so bundlers must keep them and could no
+  // longer drop unused exports (an app importing only `isSessionError` got all of rx-session,
+  // axios and rxjs). SessionError sets its `name` itself.
   minify: true,
-  keepNames: true,
   sourcemap: false,
   splitting: false,
   clean: true,

@@ -113,8 +113,8 @@ export class SessionStore<TUser = unknown> {
       state: () => this.#state,
       attach: (binding) => this.#attach(binding),
       hold: (signal) => this.#lifecycle.hold(signal),
-      answered: (token, outcome) => {
-        this.#lifecycle.answered(token, outcome);
+      answered: (ticket, outcome) => {
+        this.#lifecycle.answered(ticket, outcome);
       },
       recover: (signal) => this.#lifecycle.recover(signal),
       canRefresh: () => this.#lifecycle.canRefresh,
@@ -171,10 +171,11 @@ export class SessionStore<TUser = unknown> {
   }
 
   /**
-   * Signs out: emits the anonymous session, emits once on `logout$`, and cancels every
-   * in-flight request of the epoch on every bound instance. Requests cancelled this way
-   * reject with axios' `CanceledError`, whose `config.signal.reason` is a
-   * `SessionError('SESSION_ENDED')` carrying `reason`.
+   * Signs out: aborts every in-flight request of the epoch on every bound instance, then
+   * emits the anonymous session and once on `logout$` (subscribers find those requests'
+   * signals already aborted). Requests cancelled this way reject with axios'
+   * `CanceledError`, whose `config.signal.reason` is a `SessionError('SESSION_ENDED')`
+   * carrying `reason`.
    *
    * Idempotent: when already signed out it does nothing.
    *

@@ -195,8 +195,9 @@ export const CLOCK_SKEW_TOLERANCE = 30_000;
  * {@link CLOCK_SKEW_TOLERANCE} from `now`, this machine's clock is off (a phone set minutes
  * ahead, say), and the JWT `exp` would put the expiry minutes early or late: it is read on
  * this clock instead, as `now` plus the token's lifetime (`exp - iat`). An `expiresAt`
- * the refresh gives is taken as it is, and so is the JWT `exp` of the very token the
- * session already has (a server that hands back a token still valid did not issue it now).
+ * the refresh gives is taken as it is. The very token the session already has (a server
+ * that hands back a token still valid did not issue it now) keeps the expiry the session
+ * has for it, corrected or given.
  */
 export function sessionFromRefresh<TUser>(
   current: AuthenticatedSession<TUser>,
@@ -205,10 +206,13 @@ export function sessionFromRefresh<TUser>(
   now: number,
 ): AuthenticatedSession<TUser> {
   const next = sessionFromLogin<TUser>(result, api);
-  const given = (isObject(result) && result.expiresAt !== undefined) || next.token === current.token;
+  let expiresAt = next.expiresAt;
+  if (!isObject(result) || result.expiresAt === undefined) {
+    expiresAt = next.token === current.token ? current.expiresAt : onThisClock(next.token, expiresAt, now);
+  }
   return freeze<TUser>({
     token: next.token,
-    expiresAt: given ? next.expiresAt : onThisClock(next.token, next.expiresAt, now),
+    expiresAt,
     refreshToken: next.refreshToken ?? current.refreshToken,
     user: next.user ?? current.user,
   });

@@ -7,7 +7,7 @@ import axios, {
   type InternalAxiosRequestConfig,
 } from 'axios';
 import type { AbortScope } from '../internal/abort-scope';
-import { PROBE, type ProbeOutcome, type StoreLink, type StoreState } from '../internal/store-link';
+import { isProbe, type ProbeOutcome, type StoreLink, type StoreState } from '../internal/store-link';
 import { isUnauthorized, type BindSettings } from './bind-options';
 import { asCallerSees, replayable, waitThen } from './recovery';
 import { RedirectGuards } from './redirect-guard';
@@ -314,23 +314,22 @@ export class AxiosBinding {
     config.rxSessionEpoch = scope;
     // A token known not to work (expired, answered with a 401) or being refreshed is not
     // sent: the request waits for the refresh, then is judged again. Nor is a token no
-    // response has confirmed yet, beyond the few requests that test it (`PROBE`).
+    // response has confirmed yet, beyond the few requests that test it (a probe).
     // (Nothing can hold a request of a store without refresh whose token has no expiry.)
     const mayHold = this.#mayHold; // read first: a `hold()` that ends the session changes it
     const wait = mayHold ? this.#link.hold(config.signal) : undefined;
-    if (wait !== undefined && wait !== PROBE) return waitThen(config, wait, () => this.#dispatch(config, original));
+    if (wait !== undefined && !isProbe(wait)) return waitThen(config, wait, () => this.#dispatch(config, original));
     // Found expired just now, with no refresh to renew it: the session ended; judge again.
     if (mayHold && this.#link.state().scope !== scope) return this.#dispatch(config, original);
     const recover = config.rxSessionRetried === true || !this.#canRefresh ? undefined : this.#recovery(config, original, sent);
-    const token = wait === PROBE ? this.#link.state().session.token : null;
-    if (token === null) return sendTied(config, scope, real, this.#header, recover);
+    if (wait === undefined) return sendTied(config, scope, real, this.#header, recover);
     // Told exactly once: by the adapter's outcome, or as "no answer" if the request ended
     // before it reached the adapter (cancelled while a form-data body was measured, say).
     let told = false;
     const tell = (outcome: ProbeOutcome): void => {
       if (told) return;
       told = true;
-      this.#link.answered(token, outcome);
+      this.#link.answered(wait, outcome);
     };
     return sendTied(config, scope, this.#probe(real, tell, config), this.#header, recover).then(
       (response) => {
@@ -346,14 +345,23 @@ export class AxiosBinding {
 
   /**
    * `real`, telling (`tell`) what became of a request that tests a token no response has
-   * confirmed yet. A 5xx says nothing of the token (a gateway, an outage): no answer.
+   * confirmed yet. A 5xx says nothing of the token (a gateway, an outage): no answer. A 401
+   * (see `shouldRefresh`) refuses it, also when the caller's `validateStatus` accepts it.
    */
   #probe(real: AxiosAdapter, tell: (outcome: ProbeOutcome) => void, config: Tagged): AxiosAdapter {
     // (An adapter that throws is told as "no answer" by `#dispatchNow`.)
     return (c) =>
       real(c).then(
         (response) => {
-          tell(response.status >= 500 ? 'none' : 'ok');
+          const { status } = response;
+          const refused =
+            status >= 400 &&
+            status < 500 &&
+            this.#asksRefresh(
+              new axios.AxiosError('Accepted by validateStatus', undefined, c, response.request, response),
+              config,
+            );
+          tell(status >= 500 ? 'none' : refused ? 'refused' : 'ok');
           return response;
         },
         (error: unknown) => {

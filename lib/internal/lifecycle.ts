@@ -6,7 +6,7 @@ import type { StoreSettings } from '../store-options';
 import type { AbortScope } from './abort-scope';
 import { RefreshFlight, SUPERSEDED } from './refresh-flight';
 import { Latch } from './latch';
-import { PROBE, type ProbeOutcome, type StoreState } from './store-link';
+import type { ProbeOutcome, ProbeTicket, StoreState } from './store-link';
 
 /** What the lifecycle needs from its store. */
 export interface LifecycleHost<TUser> {
@@ -45,7 +45,7 @@ interface Flight<TUser> {
 }
 
 /** A token no response has confirmed yet: how many of its requests are out, and what the others wait for. */
-interface Probe {
+interface Probe extends ProbeTicket {
   readonly token: string;
   out: number;
   /** What the requests beyond `probeLimit` wait on: the next answer. */
@@ -78,12 +78,14 @@ export class Lifecycle<TUser> {
   readonly #settings: StoreSettings<TUser>;
   #timer: unknown;
   #timing = false;
+  /** Counts the timers set: one that fires after another replaced it (a clock that cannot cancel) does nothing. */
+  #timers = 0;
   #flight: Flight<TUser> | undefined;
   /** A token a bound request got a 401 for: requests wait for the refresh instead of failing the same way. */
   #rejected: string | undefined;
   #planned: Planned | undefined;
-  /** The refresh just applied did not extend the expiry. */
-  #notExtended = false;
+  /** The session a refresh just applied, when it did not extend the expiry (not one an `update()` from a listener makes of it). */
+  #notExtended: Session<TUser> | undefined;
   /** The token a response (or the refresh that issued it) has confirmed. */
   #trusted: string | undefined;
   #probe: Probe | undefined;
@@ -196,7 +198,7 @@ export class Lifecycle<TUser> {
    * to work (expired, or answered with a 401), starting the refresh if none runs. A
    * request carrying a running attempt's signal is the refresh's own, and never waits.
    */
-  hold(signal: unknown): Promise<void> | typeof PROBE | undefined {
+  hold(signal: unknown): Promise<void> | ProbeTicket | undefined {
     const { session } = this.#host.state();
     if (session.status !== 'authenticated') return undefined;
     const flight = this.#flight;
@@ -221,7 +223,7 @@ export class Lifecycle<TUser> {
    * once; the others wait for the first answer (see `answered`). Only with a `refresh`:
    * without one, a refused token cannot be renewed, so holding requests back would gain nothing.
    */
-  #probeHold(token: string): Promise<void> | typeof PROBE | undefined {
+  #probeHold(token: string): Promise<void> | ProbeTicket | undefined {
     if (token === this.#trusted || this.#settings.refresh === undefined || this.#settings.probeLimit === Infinity) {
       return undefined;
     }
@@ -234,7 +236,7 @@ export class Lifecycle<TUser> {
     if (probe.gaveUp) return undefined;
     if (probe.out < this.#settings.probeLimit) {
       probe.out++;
-      return PROBE;
+      return probe;
     }
     if (probe.timer === undefined) {
       // Probes that fail without an answer release the waiting requests a few at a time:
@@ -257,14 +259,16 @@ export class Lifecycle<TUser> {
    * and wait for the refresh. No answer: the ones waiting are judged again, and up to
    * `probeLimit` of them go as probes.
    */
-  answered(token: string, outcome: ProbeOutcome): void {
+  answered(ticket: ProbeTicket, outcome: ProbeOutcome): void {
+    const { token } = ticket;
     const probe = this.#probe;
     // Only about the current token: a late answer for an old one must not take the trust
     // a refreshed token has, nor mark it dead.
     const current = this.#host.state().session.token === token;
     if (outcome === 'ok' && current) this.#trusted = token;
     else if (outcome === 'refused' && current) this.#rejected = token;
-    if (probe?.token !== token) return;
+    // Counted only by its own test: not by a later one of the same token (a new login with it).
+    if (probe !== ticket) return;
     probe.out = Math.max(0, probe.out - 1);
     if (outcome === 'none') probe.wave.open();
     else this.#closeProbe(probe);
@@ -380,9 +384,10 @@ export class Lifecycle<TUser> {
     this.#rejected = undefined;
     // Issued by the server just now: no need to test it.
     this.#trusted = next.token;
-    this.#notExtended = next.expiresAt !== undefined && session.expiresAt !== undefined && next.expiresAt <= session.expiresAt;
+    const notExtended = next.expiresAt !== undefined && session.expiresAt !== undefined && next.expiresAt <= session.expiresAt;
+    this.#notExtended = notExtended ? next : undefined;
     this.#host.apply(next);
-    this.#notExtended = false;
+    this.#notExtended = undefined;
     this.#emitRefreshing();
     return next;
   }
@@ -418,8 +423,9 @@ export class Lifecycle<TUser> {
     }
     const now = this.now();
     const planned = this.#planned;
-    if (planned === undefined || planned.token !== session.token || planned.expiresAt !== expiresAt || this.#notExtended) {
-      this.#planned = { token: session.token, expiresAt, at: now, stale: this.#notExtended };
+    const stale = this.#notExtended === session;
+    if (planned === undefined || planned.token !== session.token || planned.expiresAt !== expiresAt || stale) {
+      this.#planned = { token: session.token, expiresAt, at: now, stale };
     }
     this.#wait(true);
   }
@@ -452,8 +458,10 @@ export class Lifecycle<TUser> {
       return;
     }
     this.#timing = true;
+    const id = ++this.#timers;
     this.#timer = this.#settings.clock.setTimeout(
       () => {
+        if (id !== this.#timers || !this.#timing) return; // replaced, on a clock that could not cancel it
         this.#timing = false;
         this.#timer = undefined;
         // Fired late or early, the clock decides: due now, or wait again.

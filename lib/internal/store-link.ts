@@ -21,13 +21,13 @@ export interface StoreLink {
    * `undefined` to send it now, or a promise (that never rejects) to wait for before
    * judging it again. `signal` is the request's own signal: the refresh's request is not held.
    */
-  hold(signal: unknown): Promise<void> | typeof PROBE | undefined;
+  hold(signal: unknown): Promise<void> | ProbeTicket | undefined;
   /**
-   * What became of a request that `hold()` let go as a probe (it carried `token`, which no
+   * What became of a request that `hold()` let go as a probe (`ticket`: it carried a token no
    * response had confirmed yet): `'ok'` the server took it, `'refused'` it answered as if
    * the token does not work, `'none'` no answer (a network error, a cancel).
    */
-  answered(token: string, outcome: ProbeOutcome): void;
+  answered(ticket: ProbeTicket, outcome: ProbeOutcome): void;
   /**
    * A request got a 401 with the current token: the shared refresh (rejects when it
    * fails, or at once for the refresh's own request, known by its `signal`).
@@ -37,8 +37,19 @@ export interface StoreLink {
   canRefresh(): boolean;
 }
 
-/** `hold()`'s answer for a request that goes now, as one of the few that test a token no response has confirmed yet. */
-export const PROBE = 'probe';
+/**
+ * `hold()`'s answer for a request that goes now, as one of the few that test a token no
+ * response has confirmed yet: the test it belongs to, to tell its outcome to. (A test of the
+ * same token in a later session is another one: an old request's answer counts only for its own.)
+ */
+export interface ProbeTicket {
+  readonly token: string;
+}
+
+/** Whether `hold()` let the request go as a probe (rather than making it wait). */
+export function isProbe(wait: Promise<void> | ProbeTicket): wait is ProbeTicket {
+  return !(wait instanceof Promise);
+}
 
 export type ProbeOutcome = 'ok' | 'refused' | 'none';
 

@@ -3,7 +3,10 @@ import FormData from 'form-data';
 import { bindAxios, SessionStore, type RefreshFunction, type SessionStoreOptions } from '../../lib';
 import { PROBE_PATIENCE } from '../../lib/internal/lifecycle';
 import { startAuthServer, type AuthServer } from '../support/auth-server';
+import { fakeAdapter } from '../support/fake-adapter';
 import { outcome } from '../support/outcome';
+import { refresher } from '../support/refresher';
+import { settle, virtualClock } from '../support/virtual-clock';
 
 // A token no response has confirmed yet (restored from storage, say) goes out on a few
 // requests first: if the server refuses it, the others go after the refresh instead of
@@ -236,5 +239,52 @@ describe('a token no response has confirmed yet', () => {
   it.each([0, -1, 1.5, NaN, '6', null])('probeLimit %p throws a TypeError naming the option', (probeLimit) => {
     expect(() => new SessionStore({ refresh, probeLimit } as unknown as SessionStoreOptions)).toThrow(TypeError);
     expect(() => new SessionStore({ refresh, probeLimit } as unknown as SessionStoreOptions)).toThrow(/probeLimit/);
+  });
+});
+
+describe('what counts as a probe’s answer', () => {
+  function heldSetup(probeLimit: number) {
+    const r = refresher();
+    const store = new SessionStore({ clock: virtualClock(), refresh: r.fn, probeLimit });
+    const fake = fakeAdapter({ hold: true });
+    const api = axios.create({ adapter: fake.adapter });
+    bindAxios(store, api);
+    const out = (): (string | undefined)[] => fake.held.filter((h) => h.config.signal?.aborted !== true).map((h) => h.config.url);
+    return { store, fake, api, out };
+  }
+
+  it('a probe cancelled by a logout does not free a slot of the next session’s probe of the same token', async () => {
+    const { store, fake, api, out } = heldSetup(1);
+    store.login('T');
+    const old = outcome(api.get('/old'));
+    await settle();
+    expect(out()).toEqual(['/old']);
+    // Signed out and in again with the same token (restored from storage, say).
+    store.logout();
+    store.login('T');
+    const a = outcome(api.get('/a'));
+    const b = outcome(api.get('/b'));
+    await settle();
+    expect((await old).cancel).toBe(true);
+    // The new session has had no answer yet: one request carries the untested token.
+    expect(out()).toEqual(['/a']);
+    expect(fake.held).toHaveLength(2);
+    store.dispose();
+    await Promise.all([a, b]);
+  });
+
+  it('a 401 the caller’s validateStatus accepts still refuses the token: the waiting requests wait for the refresh', async () => {
+    const { store, fake, api } = heldSetup(1);
+    store.login('revoked');
+    const check = api.get('/status', { validateStatus: () => true });
+    const rest = Array.from({ length: 10 }, (_, i) => outcome(api.get(`/x/${i}`)));
+    await settle();
+    expect(fake.held.map((h) => h.config.url)).toEqual(['/status']);
+    fake.held[0]?.respond(401, { error: 'invalid_token' });
+    expect((await check).status).toBe(401); // the caller gets the answer it accepts
+    await settle();
+    expect(fake.held.filter((h) => h.config.headers.get('Authorization') === 'Bearer revoked')).toHaveLength(1);
+    store.dispose();
+    await Promise.all(rest);
   });
 });

@@ -376,4 +376,77 @@ describe('a clock that is off', () => {
     expect(store.session.expiresAt).toBe(SERVER_NOW + HOUR);
     store.dispose();
   });
+
+  it('a refresh that hands back the token it corrected keeps the corrected expiry: the session goes on', async () => {
+    const clock = virtualClock(SERVER_NOW + AHEAD);
+    const r = refresher();
+    const store = new SessionStore({ refresh: r.fn, clock });
+    const logouts: LogoutEvent[] = [];
+    store.logout$.subscribe((e) => logouts.push(e));
+    store.login('opaque');
+    const issued = jwt(SERVER_NOW + 5 * MIN, { iat: seconds(SERVER_NOW) });
+    void store.refresh();
+    await settle();
+    r.calls[0]?.resolve(issued);
+    await settle();
+    const corrected = clock.now() + 5 * MIN;
+    expect(store.session.expiresAt).toBe(corrected);
+    // The server says that token is still good and hands it back: its raw exp is in this clock's past.
+    void store.refresh();
+    await settle();
+    r.calls[1]?.resolve(issued);
+    await settle();
+    expect(logouts).toEqual([]);
+    expect(store.session).toMatchObject({ status: 'authenticated', token: issued, expiresAt: corrected });
+    store.dispose();
+  });
+});
+
+describe('timers and session changes', () => {
+  it('with a clock that cannot cancel timers, session changes leave one timer chain, not one per change', async () => {
+    const clock = virtualClock();
+    let fired = 0;
+    const store = new SessionStore({
+      refresh: refresher().fn,
+      clock: {
+        now: () => clock.now(),
+        setTimeout: (fn, ms) =>
+          clock.setTimeout(() => {
+            fired++;
+            fn();
+          }, ms),
+        clearTimeout: () => undefined,
+      },
+    });
+    store.login({ token: 'T', expiresAt: clock.now() + HOUR, user: { n: 0 } });
+    for (let i = 1; i <= 20; i++) store.update({ user: { n: i } });
+    await clock.advance(30_000); // every timer set so far has fired (each waits at most 30 s)
+    fired = 0;
+    await clock.advance(5 * MIN);
+    // One chain looking at the clock every 30 s: 10 callbacks in 5 minutes (21 chains made 210).
+    expect(fired).toBeLessThanOrEqual(10);
+    expect(clock.pending()).toBe(1);
+    store.dispose();
+  });
+
+  it('an update() from a session$ listener as a refresh that did not extend the expiry is applied gets its proactive refresh', async () => {
+    const clock = virtualClock();
+    const r = refresher();
+    const store = new SessionStore({ clock, refresh: r.fn, refreshMargin: MIN });
+    const first = clock.now() + 10 * MIN;
+    const later = clock.now() + 60 * MIN;
+    store.login({ token: 'a', expiresAt: first });
+    // The app learns the real expiry elsewhere and sets it as the refreshed session arrives.
+    store.session$.subscribe((s) => {
+      if (s.token === 'b' && s.expiresAt === first) store.update({ expiresAt: later });
+    });
+    const refreshed = store.refresh();
+    await settle();
+    r.calls[0]?.resolve({ token: 'b', expiresAt: first }); // a new token, the same expiry
+    await refreshed;
+    expect(store.session).toMatchObject({ token: 'b', expiresAt: later });
+    await clock.advance(later - MIN - clock.now() + 1);
+    expect(r.calls).toHaveLength(2); // refreshMargin before the new expiry, not at it
+    store.dispose();
+  });
 });

@@ -606,6 +606,27 @@ describe('races and listeners', () => {
     expect(seen).toEqual(['refresh-error', 'logout', 'next microtask: anonymous']);
   });
 
+  it('a refresh-error listener that puts a newer token in place on a final failure keeps the session: no logout, and refresh() resolves with it', async () => {
+    const { store, calls, logouts } = setup();
+    store.login({ token: 'a', refreshToken: 'r1' });
+    store.events$.subscribe((e) => {
+      // Another tab refreshed meanwhile, say: the app hands its token over.
+      if (e.type === 'refresh-error' && e.retryIn === undefined) store.update({ token: 'b', refreshToken: 'r2' });
+    });
+    const refreshed = store.refresh();
+    await settle();
+    calls[0]?.reject(httpError(400, { error: 'invalid_grant' }));
+    await expect(refreshed).resolves.toMatchObject({ token: 'b', refreshToken: 'r2' });
+    expect(store.session).toMatchObject({ status: 'authenticated', token: 'b' });
+    expect(logouts).toEqual([]);
+    // The store goes on: the next refresh starts a new call, with the new refresh token.
+    const next = store.refresh();
+    await settle();
+    expect(calls).toHaveLength(2);
+    calls[1]?.resolve('c');
+    await expect(next).resolves.toMatchObject({ token: 'c' });
+  });
+
   it('dispose() from a listener of the refresh’s outcome: refreshing$ still turns false before it completes', async () => {
     for (const outcomeOf of ['success', 'failure'] as const) {
       const { store, calls } = setup();

@@ -4,6 +4,7 @@
  * under moduleResolution node16 and bundler, and imported with browser globals that throw.
  * Needs a fresh `npm run build` (`npm test` runs it first).
  */
+import { build } from 'esbuild';
 import { assertFreshBuild, createConsumer, type Consumer } from './consumer';
 
 jest.setTimeout(120_000);
@@ -86,7 +87,7 @@ async function main() {
     sameAxios: err instanceof axios.CanceledError,
     endedWith: isSessionError(getSessionEnd(err), 'SESSION_ENDED') ? getSessionEnd(err).reason : null,
     afterLogout: api.defaults.headers.common.Authorization ?? null,
-    names: [SessionStore.name, new SessionError('DISPOSED', 'x').name],
+    name: new SessionError('DISPOSED', 'x').name,
   };
 }
 main().then((r) => console.log(JSON.stringify(r)), (e) => { console.error(e); process.exitCode = 1; });
@@ -100,7 +101,7 @@ const walked = {
   sameAxios: true,
   endedWith: 'user',
   afterLogout: null,
-  names: ['SessionStore', 'SessionError'],
+  name: 'SessionError',
 };
 
 describe('at run time', () => {
@@ -159,6 +160,44 @@ console.log(JSON.stringify({ touched, exports: Object.keys(lib).sort() }));`;
     const result = JSON.parse(await consumer.node('ssr.mjs')) as { touched: string[]; exports: string[] };
     // A namespace object lists `default` only for a CommonJS module; the ESM build has none.
     expect(result).toEqual({ touched: [], exports: EXPORTS });
+  });
+});
+
+describe('in a bundler', () => {
+  /** The installed package bundled for a browser app as esbuild does it (Vite and Angular CLI build on it). */
+  async function bundle(app: string): Promise<{ bytes: number; packages: string[] }> {
+    const result = await build({
+      stdin: { contents: app, resolveDir: consumer.dir, loader: 'js' },
+      bundle: true,
+      format: 'esm',
+      platform: 'browser',
+      minify: true,
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+    });
+    // What made it into the output (the metafile's inputs also list what was read, then dropped).
+    const kept = Object.values(result.metafile.outputs).flatMap((output) =>
+      Object.entries(output.inputs).flatMap(([file, { bytesInOutput }]) => (bytesInOutput > 0 ? [file] : [])),
+    );
+    const packages = new Set(kept.map((file) => /node_modules\/([^/]+)\//.exec(file)?.[1] ?? file));
+    return { bytes: result.outputFiles[0]?.contents.byteLength ?? 0, packages: [...packages].sort() };
+  }
+
+  it('drops what an app does not use: importing only isSessionError bundles neither axios nor rxjs', async () => {
+    const { bytes, packages } = await bundle(
+      `import { isSessionError } from 'rx-session';\nexport const check = (e) => isSessionError(e, 'DISPOSED');`,
+    );
+    expect(packages).toEqual(['<stdin>', 'rx-session']);
+    expect(bytes).toBeLessThan(1_000);
+  });
+
+  it('a store used without bindAxios bundles rxjs (and its tslib) but no axios', async () => {
+    const { packages } = await bundle(
+      `import { SessionStore } from 'rx-session';\nnew SessionStore().token$.subscribe((t) => console.log(t));`,
+    );
+    expect(packages).toContain('rxjs');
+    expect(packages).not.toContain('axios');
   });
 });
 
