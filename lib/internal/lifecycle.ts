@@ -47,6 +47,8 @@ interface Flight<TUser> {
 /** A token no response has confirmed yet: how many of its requests are out, and what the others wait for. */
 interface Probe extends ProbeTicket {
   readonly token: string;
+  /** The session epoch it tests the token in. */
+  readonly scope: AbortScope | null;
   out: number;
   /** What the requests beyond `probeLimit` wait on: the next answer. */
   readonly wave: Latch;
@@ -121,6 +123,12 @@ export class Lifecycle<TUser> {
    * discarded: it never brings a session back), and the timer is planned again.
    */
   changed(ended: AbortScope | null, reason: (() => SessionError) | undefined): void {
+    if (ended !== this.#host.state().scope) {
+      // A new session (or none) learns its token afresh: that it worked, or was refused, in
+      // the last one may no longer hold (a logout revokes it on most servers).
+      this.#trusted = undefined;
+      this.#rejected = undefined;
+    }
     const flight = this.#flight;
     if (flight !== undefined) {
       const { session, scope } = this.#host.state();
@@ -230,7 +238,7 @@ export class Lifecycle<TUser> {
     let probe = this.#probe;
     if (probe?.token !== token) {
       if (probe !== undefined) this.#closeProbe(probe);
-      probe = { token, out: 0, wave: new Latch(), timer: undefined, gaveUp: false };
+      probe = { token, scope: this.#host.state().scope, out: 0, wave: new Latch(), timer: undefined, gaveUp: false };
       this.#probe = probe;
     }
     if (probe.gaveUp) return undefined;
@@ -260,11 +268,13 @@ export class Lifecycle<TUser> {
    * `probeLimit` of them go as probes.
    */
   answered(ticket: ProbeTicket, outcome: ProbeOutcome): void {
-    const { token } = ticket;
+    const { token, scope } = ticket as Probe;
     const probe = this.#probe;
-    // Only about the current token: a late answer for an old one must not take the trust
-    // a refreshed token has, nor mark it dead.
-    const current = this.#host.state().session.token === token;
+    // Only about the current token in the session it was sent in: a late answer for an old
+    // token must not take the trust a refreshed token has, nor mark it dead; one from before
+    // a logout says nothing of the same token logged in again (the logout may have revoked it).
+    const state = this.#host.state();
+    const current = state.session.token === token && state.scope === scope;
     if (outcome === 'ok' && current) this.#trusted = token;
     else if (outcome === 'refused' && current) this.#rejected = token;
     // Counted only by its own test: not by a later one of the same token (a new login with it).

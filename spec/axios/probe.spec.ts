@@ -273,6 +273,23 @@ describe('what counts as a probe’s answer', () => {
     await Promise.all([a, b]);
   });
 
+  it('a new login tests its token afresh, even the same token that worked before the logout', async () => {
+    const { store, fake, api, out } = heldSetup(1);
+    store.login('T');
+    const first = outcome(api.get('/first'));
+    await settle();
+    fake.held[0]?.respond(200);
+    expect((await first).ok).toBe(true);
+    // A logout revokes the token on most servers: signed in with it again, it is tested again.
+    store.logout();
+    store.login('T');
+    const burst = Array.from({ length: 5 }, (_, i) => outcome(api.get(`/x${i}`)));
+    await settle();
+    expect(out().slice(1)).toEqual(['/x0']); // (after /first, answered)
+    store.dispose();
+    await Promise.all(burst);
+  });
+
   it('a 401 the caller’s validateStatus accepts still refuses the token: the waiting requests wait for the refresh', async () => {
     const { store, fake, api } = heldSetup(1);
     store.login('revoked');
