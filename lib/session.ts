@@ -197,7 +197,8 @@ export const CLOCK_SKEW_TOLERANCE = 30_000;
  * this clock instead, as `now` plus the token's lifetime (`exp - iat`). An `expiresAt`
  * the refresh gives is taken as it is. The very token the session already has (a server
  * that hands back a token still valid did not issue it now) keeps the expiry the session
- * has for it, corrected or given.
+ * has for it, corrected or given, while that lies ahead; after that, its own JWT `exp` as
+ * it is (or none).
  */
 export function sessionFromRefresh<TUser>(
   current: AuthenticatedSession<TUser>,
@@ -208,7 +209,10 @@ export function sessionFromRefresh<TUser>(
   const next = sessionFromLogin<TUser>(result, api);
   let expiresAt = next.expiresAt;
   if (!isObject(result) || result.expiresAt === undefined) {
-    expiresAt = next.token === current.token ? current.expiresAt : onThisClock(next.token, expiresAt, now);
+    if (next.token !== current.token) expiresAt = onThisClock(next.token, expiresAt, now);
+    // The token the session has, handed back: the expiry the session has for it (corrected,
+    // or given) while it lies ahead; after that, the token's own.
+    else if (current.expiresAt !== undefined && current.expiresAt > now) expiresAt = current.expiresAt;
   }
   return freeze<TUser>({
     token: next.token,

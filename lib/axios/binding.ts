@@ -358,7 +358,14 @@ export class AxiosBinding {
             status >= 400 &&
             status < 500 &&
             this.#asksRefresh(
-              new axios.AxiosError('Accepted by validateStatus', undefined, c, response.request, response),
+              // As axios would have rejected it: the same message and code for `shouldRefresh`.
+              new axios.AxiosError(
+                `Request failed with status code ${String(status)}`,
+                axios.AxiosError.ERR_BAD_REQUEST,
+                c,
+                response.request,
+                response,
+              ),
               config,
             );
           tell(status >= 500 ? 'none' : refused ? 'refused' : 'ok');

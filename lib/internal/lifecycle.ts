@@ -147,7 +147,9 @@ export class Lifecycle<TUser> {
       }
     }
     const probe = this.#probe;
-    if (probe !== undefined && probe.token !== this.#host.state().session.token) this.#closeProbe(probe);
+    const now = this.#host.state();
+    // A test of another token, or of this one in an ended session (a login with the same token), is over.
+    if (probe !== undefined && (probe.token !== now.session.token || probe.scope !== now.scope)) this.#closeProbe(probe);
     this.#plan();
     // Requests held for the refresh are judged again: an `update()` may have made the token
     // good (a later `expiresAt`), or the session may have ended.

@@ -290,6 +290,71 @@ describe('what counts as a probe’s answer', () => {
     await Promise.all(burst);
   });
 
+  it('a login that replaces the session with the same token starts a new test: one good answer lets every waiting request go', async () => {
+    const { store, fake, api, out } = heldSetup(1);
+    store.login('T');
+    const old = outcome(api.get('/old'));
+    await settle();
+    store.login('T'); // replaced: /old is cancelled
+    expect((await old).cancel).toBe(true);
+    const first = outcome(api.get('/first'));
+    const rest = [outcome(api.get('/r1')), outcome(api.get('/r2'))];
+    await settle();
+    expect(out()).toEqual(['/first']);
+    fake.held[1]?.respond(200);
+    expect((await first).ok).toBe(true);
+    await settle();
+    expect(fake.held.slice(2).map((h) => h.config.url)).toEqual(['/r1', '/r2']);
+    store.dispose();
+    await Promise.all(rest);
+  });
+
+  it('a login that replaces the session with the same token tests it again even after the old test gave up on a slow probe', async () => {
+    const r = refresher();
+    const clock = virtualClock();
+    const store = new SessionStore({ clock, refresh: r.fn, probeLimit: 1 });
+    const fake = fakeAdapter({ hold: true });
+    const api = axios.create({ adapter: fake.adapter });
+    bindAxios(store, api);
+    store.login('T');
+    const first = [outcome(api.get('/slow')), outcome(api.get('/waiting'))];
+    await settle();
+    await clock.advance(PROBE_PATIENCE); // no answer within 1 s: /waiting goes untested
+    expect(fake.held).toHaveLength(2);
+    store.login('T');
+    await Promise.all(first);
+    const burst = Array.from({ length: 5 }, (_, i) => outcome(api.get(`/x${i}`)));
+    await settle();
+    expect(fake.held.slice(2).map((h) => h.config.url)).toEqual(['/x0']);
+    store.dispose();
+    await Promise.all(burst);
+  });
+
+  it('shouldRefresh sees a 401 accepted by validateStatus as axios would have rejected it (message, code, response)', async () => {
+    const r = refresher();
+    const seen: unknown[] = [];
+    const store = new SessionStore({ clock: virtualClock(), refresh: r.fn, probeLimit: 1 });
+    const fake = fakeAdapter({ hold: true });
+    const api = axios.create({ adapter: fake.adapter });
+    bindAxios(store, api, {
+      shouldRefresh: (error) => {
+        seen.push({ message: error.message, code: error.code, status: error.response?.status });
+        return error.code === 'ERR_BAD_REQUEST' && error.response?.status === 401;
+      },
+    });
+    store.login('revoked');
+    const check = api.get('/status', { validateStatus: () => true });
+    const rest = [outcome(api.get('/r1')), outcome(api.get('/r2'))];
+    await settle();
+    fake.held[0]?.respond(401);
+    await check;
+    await settle();
+    expect(seen).toEqual([{ message: 'Request failed with status code 401', code: 'ERR_BAD_REQUEST', status: 401 }]);
+    expect(fake.held).toHaveLength(1); // the others wait for the refresh
+    store.dispose();
+    await Promise.all(rest);
+  });
+
   it('a 401 the caller’s validateStatus accepts still refuses the token: the waiting requests wait for the refresh', async () => {
     const { store, fake, api } = heldSetup(1);
     store.login('revoked');

@@ -402,6 +402,49 @@ describe('a clock that is off', () => {
   });
 });
 
+describe('a refresh that hands back the token the session has', () => {
+  it('an expiry the app moved up to refresh now is not kept: the token’s own exp is', async () => {
+    const clock = virtualClock();
+    const r = refresher();
+    const store = new SessionStore({ clock, refresh: r.fn });
+    const logouts: LogoutEvent[] = [];
+    store.logout$.subscribe((e) => logouts.push(e));
+    const exp = clock.now() + HOUR;
+    const token = jwt(exp);
+    store.login(token);
+    store.update({ expiresAt: clock.now() }); // renew now (told so by another tab, say)
+    await settle();
+    expect(r.calls).toHaveLength(1);
+    r.calls[0]?.resolve(token); // the server says it is still good
+    await settle();
+    expect(logouts).toEqual([]);
+    expect(store.session.expiresAt).toBe(Math.floor(exp / 1000) * 1000);
+    store.dispose();
+  });
+
+  it('an expiry given at login, still ahead, is kept; at that expiry the token is refreshed again', async () => {
+    const clock = virtualClock();
+    const r = refresher();
+    const store = new SessionStore({ clock, refresh: r.fn });
+    const logouts: LogoutEvent[] = [];
+    store.logout$.subscribe((e) => logouts.push(e));
+    const expiresAt = clock.now() + 10 * MIN;
+    store.login({ token: 'opaque', expiresAt });
+    await clock.advance(9 * MIN); // refreshMargin before it
+    expect(r.calls).toHaveLength(1);
+    r.calls[0]?.resolve('opaque');
+    await settle();
+    expect(store.session.expiresAt).toBe(expiresAt);
+    await clock.advance(MIN);
+    expect(r.calls).toHaveLength(2);
+    r.calls[1]?.resolve('opaque'); // handed back again: its expiry is no longer known
+    await settle();
+    expect(store.session).toMatchObject({ token: 'opaque', expiresAt: undefined });
+    expect(logouts).toEqual([]);
+    store.dispose();
+  });
+});
+
 describe('timers and session changes', () => {
   it('with a clock that cannot cancel timers, session changes leave one timer chain, not one per change', async () => {
     const clock = virtualClock();
