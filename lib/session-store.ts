@@ -49,6 +49,8 @@ export class SessionStore<TUser = unknown> {
   readonly #lifecycle: Lifecycle<TUser>;
   #state: StoreState;
   #disposed = false;
+  /** Sessions made current whose emission is still queued (a change made from inside a callback). */
+  #unheard = 0;
 
   /**
    * The current session and every change after it. A subscriber gets the current
@@ -91,11 +93,31 @@ export class SessionStore<TUser = unknown> {
     this.#state = { session: initial, scope: initial === ANONYMOUS ? null : new AbortScope() };
     this.#subject = new BehaviorSubject<Session<TUser>>(initial);
     // Once disposed, a new subscriber gets only the completion, also from inside a callback
-    // (before the queued completion has reached the subject).
+    // (before the queued completion has reached the subject). One that comes while changes
+    // are still queued (from inside a callback, right after a logout) gets the current
+    // session, as `store.session` says, not the older one the subject still holds; then
+    // only what changes after it.
     this.session$ = new Observable<Session<TUser>>((subscriber) => {
-      if (this.#disposed) subscriber.complete();
-      else return this.#subject.subscribe(subscriber);
-      return undefined;
+      if (this.#disposed) {
+        subscriber.complete();
+        return undefined;
+      }
+      let skip = this.#unheard;
+      if (skip === 0) return this.#subject.subscribe(subscriber);
+      subscriber.next(this.#state.session as Session<TUser>);
+      skip++; // the subject's replay of its older value, then the queued ones
+      return this.#subject.subscribe({
+        next: (session) => {
+          if (skip > 0) skip--;
+          else subscriber.next(session);
+        },
+        error: (err: unknown) => {
+          subscriber.error(err);
+        },
+        complete: () => {
+          subscriber.complete();
+        },
+      });
     });
     this.token$ = this.session$.pipe(
       map((s) => s.token),
@@ -279,7 +301,9 @@ export class SessionStore<TUser = unknown> {
       for (const binding of this.#bindings) reporting(() => binding.sync());
       // Queued before the old epoch's abort listeners run: a listener that calls back
       // into the store queues its own emission after this one.
+      this.#unheard++;
       this.#emits.push(() => {
+        this.#unheard--;
         this.#subject.next(session);
         if (logout !== undefined) this.#logouts.next(logout);
         this.#events.next(event);

@@ -347,6 +347,25 @@ describe('SessionStore', () => {
       expect(completed).toBe(true);
       expect(late).toEqual([]);
     });
+
+    it('a subscriber that comes from inside a callback right after a change gets the current session, as store.session says, then only later changes', () => {
+      const store = new SessionStore();
+      const late: { snapshot: boolean; heard: boolean[] }[] = [];
+      const all: (string | null)[] = [];
+      store.token$.subscribe((t) => all.push(t));
+      store.session$.subscribe((s) => {
+        if (s.token !== 'a') return;
+        store.logout(); // queued behind the emission of 'a'
+        const heard: boolean[] = [];
+        store.isAuthenticated$.subscribe((yes) => heard.push(yes));
+        late.push({ snapshot: store.session.status === 'authenticated', heard });
+      });
+      store.login('a');
+      store.login('b');
+      expect(late).toEqual([{ snapshot: false, heard: [false, true] }]);
+      // Subscribers that were there hear every state in order.
+      expect(all).toEqual([null, 'a', null, 'b']);
+    });
   });
 
   describe('options', () => {
