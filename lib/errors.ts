@@ -60,6 +60,13 @@ export class SessionError extends Error {
   /** For `SESSION_ENDED`: the logout reason, or `'replaced'` / `'disposed'`. */
   readonly reason: LogoutReason | undefined;
 
+  /**
+   * Creates an error; rx-session throws these itself, an app rarely needs to.
+   *
+   * @param code - What went wrong (see {@link SessionErrorCode}).
+   * @param message - What was expected and what came; never a token's value.
+   * @param options - The `cause`, and for `SESSION_ENDED` the logout `reason`.
+   */
   constructor(code: SessionErrorCode, message: string, options: SessionErrorOptions = {}) {
     super(message, 'cause' in options ? { cause: options.cause } : undefined);
     this.code = code;

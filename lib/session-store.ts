@@ -75,6 +75,12 @@ export class SessionStore<TUser = unknown> {
    */
   readonly events$: Observable<SessionEvent>;
 
+  /**
+   * Creates a store, signed out unless `initial` gives a session.
+   *
+   * @throws {TypeError} for an unknown or bad option, naming it. {@link SessionError} for a
+   * bad `initial`, as `login()` would (`INVALID_TOKEN`, `INVALID_CREDENTIALS`, `EXPIRED`).
+   */
   constructor(options: SessionStoreOptions<TUser> = {}) {
     const settings = parseStoreOptions<TUser>(options);
     this.#lifecycle = new Lifecycle<TUser>(
@@ -162,8 +168,9 @@ export class SessionStore<TUser = unknown> {
    * event.
    *
    * @throws {SessionError} `INVALID_TOKEN` for an empty, non-string or unsafe token
-   * (whitespace only, control characters, CR/LF); `INVALID_CREDENTIALS` for another
-   * malformed field; `DISPOSED`. Nothing changes when it throws.
+   * (whitespace only, control characters, CR/LF, non-ASCII); `INVALID_CREDENTIALS` for
+   * another malformed field; `EXPIRED` for a token that has expired on a store without
+   * `refresh`; `DISPOSED`. Nothing changes when it throws.
    */
   login(tokenOrCredentials: string | Credentials<TUser>): AuthenticatedSession<TUser> {
     this.#assertAlive('login()');
@@ -178,7 +185,8 @@ export class SessionStore<TUser = unknown> {
    * change. Cancels nothing. Emits only if something changed.
    *
    * @throws {SessionError} `NOT_AUTHENTICATED` when signed out; `INVALID_TOKEN`,
-   * `INVALID_CREDENTIALS`, `DISPOSED`. Nothing changes when it throws.
+   * `INVALID_CREDENTIALS`, `EXPIRED` (as `login()`), `DISPOSED`. Nothing changes when it
+   * throws.
    */
   update(changes: Partial<Credentials<TUser>>): AuthenticatedSession<TUser> {
     this.#assertAlive('update()');

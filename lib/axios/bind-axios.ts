@@ -42,9 +42,9 @@ const bound = new WeakSet();
  *   token.
  *
  * To do so it adds a request interceptor (only its `runWhen` runs: it notes each request's
- * session when `get()` is called) and a response interceptor, fuses a gate into the first
- * of each request's `transformRequest`, wraps `defaults.adapter` and `create()`;
- * `unbind()` takes them away.
+ * session when `get()` is called) and a response interceptor, and wraps `defaults.adapter`
+ * (the fence, where the header is stamped as the request leaves; an adapter given per
+ * request is fenced too) and `create()`; `unbind()` takes them away.
  *
  * Requests with `skipAuth: true` carry no token and are not tied to the session.
  * Any number of instances can be bound to one store; an instance can be bound once.
