@@ -48,7 +48,8 @@ export class AxiosBinding {
   readonly #scheme: string;
   readonly #mayCarryToken: ReturnType<typeof createOriginPolicy>;
   /** Redirect guards, for a custom header only (see `RedirectGuards`). */
-  readonly #redirects: RedirectGuards | undefined;
+  readonly #redirects: RedirectGuards;
+  readonly #guardsEveryRedirect: boolean;
   readonly #shouldRefresh: (error: AxiosError) => boolean;
   readonly #fences = new Map<unknown, Fence>();
   // The values this binding stamped lately. Where the token must not go (skipAuth, other
@@ -77,9 +78,17 @@ export class AxiosBinding {
     this.#scheme = settings.scheme;
     this.#mayCarryToken = createOriginPolicy(settings.allowedOrigins, () => instance.defaults.baseURL);
     // axios (follow-redirects) drops `Authorization` on a redirect to another origin by
-    // itself, but no other header: a custom one needs a guard.
-    this.#redirects =
-      settings.header.toLowerCase() === 'authorization' ? undefined : new RedirectGuards(settings.header, this.#mayCarryToken);
+    // itself, but no other header: a custom one needs a guard on every request. Either
+    // needs one around a request's own `beforeRedirect` (which may end the session).
+    this.#guardsEveryRedirect = settings.header.toLowerCase() !== 'authorization';
+    this.#redirects = new RedirectGuards(
+      settings.header,
+      this.#guardsEveryRedirect ? this.#mayCarryToken : undefined,
+      (value) => {
+        this.#refresh();
+        return typeof value === 'string' && value !== this.#value && this.#recent.includes(value);
+      },
+    );
     this.#shouldRefresh = settings.shouldRefresh;
     this.#canRefresh = link.canRefresh();
   }
@@ -168,7 +177,7 @@ export class AxiosBinding {
     this.#mayHold = this.#canRefresh || state.session.expiresAt !== undefined;
     const token = state.session.token;
     this.#value = token === null ? null : this.#scheme === '' ? token : `${this.#scheme} ${token}`;
-    this.#stamp = this.#value === null ? undefined : new Stamp(this.#value);
+    this.#stamp = this.#value === null ? undefined : new Stamp(this.#value, this.#header);
     if (this.#value !== null && this.#recent[0] !== this.#value) {
       const at = this.#recent.indexOf(this.#value);
       if (at !== -1) this.#recent.splice(at, 1);
@@ -215,7 +224,7 @@ export class AxiosBinding {
       if (value !== null && headers[this.#header] !== value) stampHeader(headers, this.#header, value);
       if (this.#stamp !== undefined) config.rxSessionStamp = this.#stamp;
       this.#redact(config);
-      this.#redirects?.guard(config);
+      if (this.#guardsEveryRedirect || config.beforeRedirect !== undefined) this.#redirects.guard(config);
     } else {
       this.#dropToken(config);
     }
@@ -225,6 +234,12 @@ export class AxiosBinding {
   /** Removes the session's token (current, recent, or stamped on this config); keeps any other value. */
   #dropToken(config: Tagged): void {
     const headers = config.headers;
+    // A config another binding stamped under another header (moved here, or re-sent after
+    // a re-bind with another `header`): that token goes too.
+    const stamp = config.rxSessionStamp;
+    if (stamp !== undefined && stamp.header !== this.#header && stamp.is(headerOf(headers, stamp.header))) {
+      removeHeader(headers, stamp.header);
+    }
     const sent = headerOf(headers, this.#header);
     if (typeof sent !== 'string') return;
     if (this.#recent.includes(sent) || config.rxSessionStamp?.is(sent) === true) removeHeader(headers, this.#header);

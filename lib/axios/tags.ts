@@ -18,11 +18,14 @@ export interface Tagged extends InternalAxiosRequestConfig {
   redact?: string[];
 }
 
-/** A stamped header value, kept private so that logging a config never shows it. */
+/** A stamped header value, kept private so that logging a config never shows it, and the header it went in. */
 export class Stamp {
   readonly #value: string;
-  constructor(value: string) {
+  /** The binding's header (another binding of a moved config may use another one). */
+  readonly header: string;
+  constructor(value: string, header: string) {
     this.#value = value;
+    this.header = header;
   }
   is(value: unknown): boolean {
     return value === this.#value;

@@ -311,6 +311,87 @@ describe('retried and moved configs', () => {
     two.dispose();
   });
 
+  it('a config moved to an instance whose binding uses another header leaves without the old token', async () => {
+    const store = new SessionStore({ initial: 'old-token' });
+    const a = axios.create({ baseURL: server.origin });
+    const b = axios.create({ baseURL: server.origin });
+    bindAxios(store, a);
+    bindAxios(store, b, { header: 'X-Token' });
+    const first = await a.get('/first');
+    store.logout();
+    await b.request({ ...first.config, url: '/moved' });
+    // Another store's instance, with its own header, sending it to an origin of its own.
+    const other = new SessionStore({ initial: 'other-token' });
+    const c = axios.create({ baseURL: elsewhere.origin });
+    bindAxios(other, c, { header: 'X-Api-Key', scheme: '' });
+    await c.request({ ...first.config, baseURL: elsewhere.origin, url: '/moved-again' });
+    expect(server.seen.map((r) => [r.path, r.authorization, r.headers['x-token']])).toEqual([
+      ['/first', 'Bearer old-token', undefined],
+      ['/moved', undefined, undefined],
+    ]);
+    expect(elsewhere.seen.map((r) => [r.path, r.authorization, r.headers['x-api-key']])).toEqual([
+      ['/moved-again', undefined, 'other-token'],
+    ]);
+    other.dispose();
+  });
+
+  it('an old config re-sent after a re-bind with another header leaves without the old token', async () => {
+    const { store, api } = unboundPair();
+    const unbind = bindAxios(store, api);
+    store.login('old-token');
+    const first = await api.get('/first');
+    unbind();
+    bindAxios(store, api, { header: 'X-Token' });
+    store.logout();
+    await api.request(first.config);
+    expect(server.seen.map((r) => r.authorization)).toEqual(['Bearer old-token', undefined]);
+  });
+
+  it.each([
+    ['Authorization', {}, 'authorization'],
+    ['a custom header', { header: 'X-Api-Key', scheme: '' }, 'x-api-key'],
+  ])(
+    '%s: a logout() in a request’s beforeRedirect hook leaves the next hop without the token',
+    async (_name, options, header) => {
+      const store = new SessionStore({ initial: 'old-token' });
+      const api = axios.create({ baseURL: server.origin });
+      bindAxios(store, api, options);
+      const result = await outcome(
+        api.get('/redirect?to=%2Flogin-page', {
+          // "A redirect to the login page means the session is gone."
+          beforeRedirect: () => {
+            store.logout('expired');
+          },
+        }),
+      );
+      expect(result.cancel).toBe(true);
+      // follow-redirects makes the hop even though the request was aborted.
+      await server.arrived(2);
+      const hop = server.seen.find((r) => r.path === '/login-page');
+      expect(hop).toBeDefined();
+      expect(hop?.headers[header]).toBeUndefined();
+      expect(server.seen[0]?.headers[header]).toMatch(/old-token$/);
+    },
+  );
+
+  it('a login() of another user in a beforeRedirect hook: the hop does not carry the first user’s token', async () => {
+    const store = new SessionStore({ initial: 'user-a-token' });
+    const api = axios.create({ baseURL: server.origin });
+    bindAxios(store, api);
+    await outcome(
+      api.get('/redirect?to=%2Fcallback', {
+        beforeRedirect: () => {
+          store.login('user-b-token');
+        },
+      }),
+    );
+    await server.arrived(2);
+    const hop = server.seen.find((r) => r.path === '/callback');
+    expect(hop).toBeDefined();
+    expect(hop?.authorization).not.toBe('Bearer user-a-token');
+    store.dispose();
+  });
+
   it('unbind() keeps transforms added while bound, and children get lists of their own', () => {
     const store = new SessionStore();
     const api = axios.create();
