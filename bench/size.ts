@@ -1,15 +1,23 @@
 /**
  * The size check: lib/ bundled by esbuild (minified, ESM, rxjs and axios external) and
  * gzipped, with the share of each module. `tsx bench/size.ts` prints it and exits 1 over
- * the budget, so it can join `npm test` once the bundle fits (not yet: see issue 5).
+ * the 3 kB budget (not met: see issue 5); `npm test` holds it under {@link GUARD_GZ}
+ * meanwhile (spec/package/size.spec.ts).
  */
 import { gzipSync } from 'node:zlib';
 import path from 'node:path';
 import { build, type Metafile } from 'esbuild';
 import ts from 'typescript';
 
-/** Core + lifecycle, gzipped (kB = 1,000 bytes). */
+/** Core + lifecycle, gzipped (kB = 1,000 bytes): issue 5's goal. */
 export const BUDGET_GZ = 3_000;
+
+/**
+ * What `npm test` holds the bundle to meanwhile (spec/package/size.spec.ts): about 6% over
+ * today's 11.8 kB, so that it cannot grow by accident. It comes down as the code does,
+ * to {@link BUDGET_GZ} once the design fits it.
+ */
+export const GUARD_GZ = 12_500;
 
 /** Published gzipped sizes of comparable libraries (the brief's figures). */
 export const REFERENCES: Record<string, number> = {
@@ -61,10 +69,14 @@ async function bundle(entry: string, external: string[]): Promise<{ text: string
   return { text: output.text, metafile: result.metafile };
 }
 
-export async function measureSize(): Promise<SizeReport> {
+/** lib/ as the budget measures it: bundled, minified, rxjs and axios external; bytes minified and gzipped. */
+export async function bundleSize(): Promise<{ min: number; gz: number; text: string; metafile: Metafile }> {
   const { text, metafile } = await bundle(path.join(ROOT, 'lib/index.ts'), ['rxjs', 'axios']);
-  const min = Buffer.byteLength(text);
-  const total = gz(text);
+  return { min: Buffer.byteLength(text), gz: gz(text), text, metafile };
+}
+
+export async function measureSize(): Promise<SizeReport> {
+  const { text, metafile, min, gz: total } = await bundleSize();
   const [output] = Object.values(metafile.outputs);
   if (output === undefined) throw new Error('esbuild reported no output for lib/index.ts');
   const { inputs } = output;
