@@ -80,15 +80,11 @@ export class AxiosBinding {
     // axios (follow-redirects) drops `Authorization` on a redirect to another origin by
     // itself, but no other header: a custom one needs a guard on every request. Either
     // needs one around a request's own `beforeRedirect` (which may end the session).
-    this.#guardsEveryRedirect = settings.header.toLowerCase() !== 'authorization';
     this.#redirects = new RedirectGuards(
       settings.header,
-      this.#guardsEveryRedirect ? this.#mayCarryToken : undefined,
-      (value) => {
-        this.#refresh();
-        return typeof value === 'string' && value !== this.#value && this.#recent.includes(value);
-      },
+      settings.header.toLowerCase() === 'authorization' ? undefined : this.#mayCarryToken,
     );
+    this.#guardsEveryRedirect = this.#redirects.everyRequest;
     this.#shouldRefresh = settings.shouldRefresh;
     this.#canRefresh = link.canRefresh();
   }
@@ -224,7 +220,7 @@ export class AxiosBinding {
       if (value !== null && headers[this.#header] !== value) stampHeader(headers, this.#header, value);
       if (this.#stamp !== undefined) config.rxSessionStamp = this.#stamp;
       this.#redact(config);
-      if (this.#guardsEveryRedirect || config.beforeRedirect !== undefined) this.#redirects.guard(config);
+      if (this.#guardsEveryRedirect || typeof config.beforeRedirect === 'function') this.#redirects.guard(config);
     } else {
       this.#dropToken(config);
     }

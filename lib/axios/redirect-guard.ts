@@ -1,5 +1,5 @@
-import type { InternalAxiosRequestConfig } from 'axios';
-import { headerOf, removeHeader } from './headers';
+import { CanceledError, type InternalAxiosRequestConfig } from 'axios';
+import { removeHeader } from './headers';
 
 type Redirect = NonNullable<InternalAxiosRequestConfig['beforeRedirect']>;
 
@@ -8,55 +8,62 @@ type Redirect = NonNullable<InternalAxiosRequestConfig['beforeRedirect']>;
  * itself with follow-redirects):
  * - with a custom header, they strip it on a hop to an origin that may not have the token
  *   (follow-redirects drops `Authorization` there by itself, but no other header);
- * - around the config's own hook, they strip a token whose session that hook ended (a
- *   `logout()` in it): follow-redirects still makes the next hop after the request was
- *   aborted, with the headers it had.
- * One guard serves every config without a hook of its own, and one is made per caller
- * hook; another binding's guard (a moved config) is wrapped, not trusted.
+ * - around a request's own hook, they stop the hop when the request was aborted meanwhile
+ *   (a `logout()` in the hook): follow-redirects would still make it, with the ended
+ *   session's token.
+ * One guard serves every config without a hook of its own; a request with one gets its
+ * own guard. Another binding's guard (a moved config) is wrapped, not trusted.
  */
 export class RedirectGuards {
   readonly #header: string;
   readonly #mayCarryToken: ((config: { url?: unknown }) => boolean) | undefined;
-  readonly #ended: (value: unknown) => boolean;
   #shared: Redirect | undefined;
-  readonly #byHook = new WeakMap<Redirect, Redirect>();
-  readonly #mine = new WeakSet<Redirect>();
+  /** This binding's guards, and the request's own hook each wraps. */
+  readonly #mine = new WeakMap<Redirect, Redirect | undefined>();
 
-  /**
-   * @param mayCarryToken - With a custom header: whether a hop's origin may have the token.
-   * @param ended - Whether a header value is a token of this binding's that is no longer current.
-   */
-  constructor(
-    header: string,
-    mayCarryToken: ((config: { url?: unknown }) => boolean) | undefined,
-    ended: (value: unknown) => boolean,
-  ) {
+  /** @param mayCarryToken - With a custom header: whether a hop's origin may have the token. */
+  constructor(header: string, mayCarryToken: ((config: { url?: unknown }) => boolean) | undefined) {
     this.#header = header;
     this.#mayCarryToken = mayCarryToken;
-    this.#ended = ended;
+  }
+
+  /** Whether requests without a hook of their own need a guard (a custom header). */
+  get everyRequest(): boolean {
+    return this.#mayCarryToken !== undefined;
   }
 
   /** Puts this binding's guard in `config.beforeRedirect`, around the config's own hook. */
   guard(config: InternalAxiosRequestConfig): void {
-    const own = config.beforeRedirect;
-    if (own !== undefined && this.#mine.has(own)) return;
-    let guard = own === undefined ? this.#shared : this.#byHook.get(own);
-    if (guard === undefined) {
-      guard = (options, responseDetails, requestDetails) => {
-        const hop = (options as { headers?: Record<string, unknown> }).headers;
-        const href = (options as { href?: unknown }).href;
-        const mayCarryToken = this.#mayCarryToken;
-        if (hop !== undefined && mayCarryToken !== undefined && (typeof href !== 'string' || !mayCarryToken({ url: href }))) {
-          removeHeader(hop, this.#header);
-        }
-        if (own === undefined) return;
-        own(options, responseDetails, requestDetails);
-        if (hop !== undefined && this.#ended(headerOf(hop, this.#header))) removeHeader(hop, this.#header);
-      };
-      this.#mine.add(guard);
-      if (own === undefined) this.#shared = guard;
-      else this.#byHook.set(own, guard);
+    let own: unknown = config.beforeRedirect;
+    // A request judged again (a retry, a copy of a config) gets a guard of its own again.
+    if (typeof own === 'function' && this.#mine.has(own as Redirect)) own = this.#mine.get(own as Redirect);
+    if (typeof own !== 'function') {
+      // `null` is no hook, as in plain axios.
+      if (this.everyRequest) config.beforeRedirect = this.#shared ??= this.#make(undefined, undefined);
+      else if (own === undefined) delete config.beforeRedirect;
+      return;
     }
-    config.beforeRedirect = guard;
+    config.beforeRedirect = this.#make(own as Redirect, config);
+  }
+
+  #make(own: Redirect | undefined, config: InternalAxiosRequestConfig | undefined): Redirect {
+    const guard: Redirect = (options, responseDetails, requestDetails) => {
+      const mayCarryToken = this.#mayCarryToken;
+      if (mayCarryToken !== undefined) {
+        const href = (options as { href?: unknown }).href;
+        const hop = (options as { headers?: Record<string, unknown> }).headers;
+        if (hop !== undefined && (typeof href !== 'string' || !mayCarryToken({ url: href }))) removeHeader(hop, this.#header);
+      }
+      if (own === undefined || config === undefined) return;
+      own(options, responseDetails, requestDetails);
+      // Aborted while the hook ran (it logged out, say): no hop. follow-redirects turns
+      // the throw into the request's error; its caller already has the cancel.
+      const signal = config.signal as { aborted?: boolean; reason?: unknown } | undefined;
+      if (signal?.aborted === true) {
+        throw signal.reason instanceof Error ? signal.reason : new CanceledError(undefined, undefined, config);
+      }
+    };
+    this.#mine.set(guard, own);
+    return guard;
   }
 }

@@ -1,3 +1,4 @@
+import http from 'node:http';
 import axios, { type AxiosInstance } from 'axios';
 import { Readable } from 'node:stream';
 import FormData from 'form-data';
@@ -347,48 +348,72 @@ describe('retried and moved configs', () => {
     expect(server.seen.map((r) => r.authorization)).toEqual(['Bearer old-token', undefined]);
   });
 
+  /** Resolves once a later request (new connection, no token) has been answered: a hop made before it would have arrived. */
+  async function afterwards(): Promise<void> {
+    await axios.get(`${server.origin}/sentinel`, { httpAgent: new http.Agent({ keepAlive: false }) });
+  }
+
   it.each([
     ['Authorization', {}, 'authorization'],
     ['a custom header', { header: 'X-Api-Key', scheme: '' }, 'x-api-key'],
-  ])(
-    '%s: a logout() in a request’s beforeRedirect hook leaves the next hop without the token',
-    async (_name, options, header) => {
-      const store = new SessionStore({ initial: 'old-token' });
-      const api = axios.create({ baseURL: server.origin });
-      bindAxios(store, api, options);
-      const result = await outcome(
-        api.get('/redirect?to=%2Flogin-page', {
-          // "A redirect to the login page means the session is gone."
-          beforeRedirect: () => {
-            store.logout('expired');
-          },
-        }),
-      );
-      expect(result.cancel).toBe(true);
-      // follow-redirects makes the hop even though the request was aborted.
-      await server.arrived(2);
-      const hop = server.seen.find((r) => r.path === '/login-page');
-      expect(hop).toBeDefined();
-      expect(hop?.headers[header]).toBeUndefined();
-      expect(server.seen[0]?.headers[header]).toMatch(/old-token$/);
-    },
-  );
+  ])('%s: a logout() in a request’s beforeRedirect hook stops the redirect: no hop leaves', async (_name, options, header) => {
+    const store = new SessionStore({ initial: 'old-token' });
+    const api = axios.create({ baseURL: server.origin });
+    bindAxios(store, api, options);
+    const result = await outcome(
+      api.get('/redirect?to=%2Flogin-page', {
+        // "A redirect to the login page means the session is gone." It also replaces the
+        // hop's headers object, which a check of the old object would miss.
+        beforeRedirect: (hop) => {
+          store.logout('expired');
+          hop.headers = { ...(hop.headers as Record<string, string>), 'X-Hop': '1' };
+        },
+      }),
+    );
+    expect(result.cancel).toBe(true);
+    await afterwards();
+    expect(server.seen.map((r) => r.path)).toEqual(['/redirect?to=%2Flogin-page', '/sentinel']);
+    expect(server.seen[0]?.headers[header]).toMatch(/old-token$/);
+  });
 
-  it('a login() of another user in a beforeRedirect hook: the hop does not carry the first user’s token', async () => {
+  it('a login() of another user in a beforeRedirect hook stops the first user’s redirect', async () => {
     const store = new SessionStore({ initial: 'user-a-token' });
     const api = axios.create({ baseURL: server.origin });
     bindAxios(store, api);
-    await outcome(
+    const result = await outcome(
       api.get('/redirect?to=%2Fcallback', {
         beforeRedirect: () => {
           store.login('user-b-token');
         },
       }),
     );
-    await server.arrived(2);
-    const hop = server.seen.find((r) => r.path === '/callback');
-    expect(hop).toBeDefined();
-    expect(hop?.authorization).not.toBe('Bearer user-a-token');
+    expect(result.cancel).toBe(true);
+    await afterwards();
+    expect(server.seen.map((r) => r.path)).toEqual(['/redirect?to=%2Fcallback', '/sentinel']);
+    store.dispose();
+  });
+
+  it('a beforeRedirect hook on a live session keeps its redirect and token, also when it rotates the token; `null` is no hook', async () => {
+    const store = new SessionStore({ initial: 'token-a' });
+    const api = axios.create({ baseURL: server.origin });
+    bindAxios(store, api);
+    const logged: string[] = [];
+    await api.get('/redirect?to=%2Fone', { beforeRedirect: (hop) => logged.push(String(hop.href)) });
+    await api.get('/redirect?to=%2Ftwo', {
+      beforeRedirect: () => {
+        store.update({ token: 'token-b' }); // the same session, a rotated token
+      },
+    });
+    await api.get('/redirect?to=%2Fthree', { beforeRedirect: null as never });
+    expect(logged).toEqual([`${server.origin}/one`]);
+    expect(server.seen.map((r) => [r.path, r.authorization])).toEqual([
+      ['/redirect?to=%2Fone', 'Bearer token-a'],
+      ['/one', 'Bearer token-a'],
+      ['/redirect?to=%2Ftwo', 'Bearer token-a'],
+      ['/two', 'Bearer token-a'],
+      ['/redirect?to=%2Fthree', 'Bearer token-b'],
+      ['/three', 'Bearer token-b'],
+    ]);
     store.dispose();
   });
 
