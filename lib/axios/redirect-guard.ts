@@ -4,6 +4,14 @@ import { removeHeader } from './headers';
 type Redirect = NonNullable<InternalAxiosRequestConfig['beforeRedirect']>;
 
 /**
+ * Every binding's guards, each with the request's own hook it wraps. A config that comes
+ * back with a guard (a retry, a re-sent or moved config) is guarded again around its own
+ * hook, never around an old guard: that one read the old request's signal and another
+ * binding's rules, and guards would pile up with each move.
+ */
+const ownHooks = new WeakMap<Redirect, Redirect | undefined>();
+
+/**
  * The `beforeRedirect` hooks of one binding (axios' http adapter, which follows redirects
  * itself with follow-redirects):
  * - with a custom header, they strip it on a hop to an origin that may not have the token
@@ -12,14 +20,12 @@ type Redirect = NonNullable<InternalAxiosRequestConfig['beforeRedirect']>;
  *   (a `logout()` in the hook): follow-redirects would still make it, with the ended
  *   session's token.
  * One guard serves every config without a hook of its own; a request with one gets its
- * own guard. Another binding's guard (a moved config) is wrapped, not trusted.
+ * own guard. A guard already on a config (this binding's or another's) is replaced.
  */
 export class RedirectGuards {
   readonly #header: string;
   readonly #mayCarryToken: ((config: { url?: unknown }) => boolean) | undefined;
   #shared: Redirect | undefined;
-  /** This binding's guards, and the request's own hook each wraps. */
-  readonly #mine = new WeakMap<Redirect, Redirect | undefined>();
 
   /** @param mayCarryToken - With a custom header: whether a hop's origin may have the token. */
   constructor(header: string, mayCarryToken: ((config: { url?: unknown }) => boolean) | undefined) {
@@ -35,8 +41,7 @@ export class RedirectGuards {
   /** Puts this binding's guard in `config.beforeRedirect`, around the config's own hook. */
   guard(config: InternalAxiosRequestConfig): void {
     let own: unknown = config.beforeRedirect;
-    // A request judged again (a retry, a copy of a config) gets a guard of its own again.
-    if (typeof own === 'function' && this.#mine.has(own as Redirect)) own = this.#mine.get(own as Redirect);
+    if (typeof own === 'function' && ownHooks.has(own as Redirect)) own = ownHooks.get(own as Redirect);
     if (typeof own !== 'function') {
       // `null` is no hook, as in plain axios.
       if (this.everyRequest) config.beforeRedirect = this.#shared ??= this.#make(undefined, undefined);
@@ -63,7 +68,7 @@ export class RedirectGuards {
         throw signal.reason instanceof Error ? signal.reason : new CanceledError(undefined, undefined, config);
       }
     };
-    this.#mine.set(guard, own);
+    ownHooks.set(guard, own);
     return guard;
   }
 }

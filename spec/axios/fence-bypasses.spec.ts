@@ -417,6 +417,48 @@ describe('retried and moved configs', () => {
     store.dispose();
   });
 
+  it('a config whose hook logged out, re-sent through another store’s instance, follows its redirect there', async () => {
+    const one = new SessionStore({ initial: 'token-a' });
+    const two = new SessionStore({ initial: 'token-b' });
+    const a = axios.create({ baseURL: server.origin });
+    const b = axios.create({ baseURL: server.origin });
+    bindAxios(one, a);
+    bindAxios(two, b);
+    let first = true;
+    const ended = await outcome(
+      a.get('/redirect?to=%2Flanded', {
+        beforeRedirect: () => {
+          if (first) one.logout();
+        },
+      }),
+    );
+    expect(ended.cancel).toBe(true);
+    first = false;
+    const config = ended.error?.config;
+    if (config === undefined) throw new Error('the cancel carries its config');
+    // Judged by the second binding alone: the first one's guard (and its ended request) is gone.
+    await expect(b.request(config)).resolves.toMatchObject({ status: 200 });
+    expect(server.seen.filter((r) => r.path === '/landed').map((r) => r.authorization)).toEqual(['Bearer token-b']);
+    two.dispose();
+  });
+
+  it('a config with a hook moved back and forth between two bindings is guarded once, not once per move', async () => {
+    const one = new SessionStore({ initial: 'token-a' });
+    const two = new SessionStore({ initial: 'token-b' });
+    const a = axios.create({ baseURL: server.origin });
+    const b = axios.create({ baseURL: server.origin });
+    bindAxios(one, a);
+    bindAxios(two, b);
+    const guards: number[] = [];
+    const frames = (): number => (new Error().stack ?? '').split('\n').filter((line) => line.includes('redirect-guard')).length;
+    let response = await a.get('/redirect?to=%2Fx', { beforeRedirect: () => void guards.push(frames()) });
+    for (let i = 0; i < 10; i++) response = await (i % 2 === 0 ? b : a).request(response.config);
+    expect(guards).toHaveLength(11);
+    expect(new Set(guards)).toEqual(new Set([1]));
+    one.dispose();
+    two.dispose();
+  });
+
   it('unbind() keeps transforms added while bound, and children get lists of their own', () => {
     const store = new SessionStore();
     const api = axios.create();
