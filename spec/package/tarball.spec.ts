@@ -22,9 +22,9 @@ const SHIPPED = [
 /**
  * The unpacked size is watched so that it cannot grow by accident (sourcemaps, an
  * unminified build, a stray file, a doubled bundle). The package aims at less than 60 kB
- * (issue 4, not met); today README and LICENSE are ~25 kB, the two minified builds ~67 kB,
- * and the declarations ~28 kB (the ESM ones re-export the CommonJS ones), 122 kB in all.
- * This guard is set about 6% above that, and comes down as the code does.
+ * (issue 4, not met); today README and LICENSE are ~25 kB, the two minified builds ~69 kB,
+ * and the declarations ~29 kB (the ESM ones re-export the CommonJS ones), 125 kB in all.
+ * This guard is set about 4% above that, and comes down as the code does.
  */
 const UNPACKED_BUDGET = 130_000;
 
