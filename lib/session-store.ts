@@ -1,4 +1,4 @@
-import { BehaviorSubject, Observable, Subject, config, distinctUntilChanged, map } from 'rxjs';
+import { BehaviorSubject, Observable, Subject, config, distinctUntilChanged, map, skip } from 'rxjs';
 import { describe, SessionError } from './errors';
 import { when, type SessionEvent } from './events';
 import { AbortScope } from './internal/abort-scope';
@@ -108,22 +108,11 @@ export class SessionStore<TUser = unknown> {
         subscriber.complete();
         return undefined;
       }
-      let skip = this.#unheard;
-      if (skip === 0) return this.#subject.subscribe(subscriber);
+      const unheard = this.#unheard;
+      if (unheard === 0) return this.#subject.subscribe(subscriber);
       subscriber.next(this.#state.session as Session<TUser>);
-      skip++; // the subject's replay of its older value, then the queued ones
-      return this.#subject.subscribe({
-        next: (session) => {
-          if (skip > 0) skip--;
-          else subscriber.next(session);
-        },
-        error: (err: unknown) => {
-          subscriber.error(err);
-        },
-        complete: () => {
-          subscriber.complete();
-        },
-      });
+      // Not the subject's replay of its older value, nor the queued ones.
+      return this.#subject.pipe(skip(unheard + 1)).subscribe(subscriber);
     });
     this.token$ = this.session$.pipe(
       map((s) => s.token),

@@ -47,8 +47,9 @@ export class AxiosBinding {
   readonly #header: string;
   readonly #scheme: string;
   readonly #mayCarryToken: ReturnType<typeof createOriginPolicy>;
-  /** Redirect guards, for a custom header only (see `RedirectGuards`). */
+  /** Redirect guards (see `RedirectGuards`). */
   readonly #redirects: RedirectGuards;
+  /** `#redirects.everyRequest` (a custom header), read on every request. */
   readonly #guardsEveryRedirect: boolean;
   readonly #shouldRefresh: (error: AxiosError) => boolean;
   readonly #fences = new Map<unknown, Fence>();
@@ -238,7 +239,7 @@ export class AxiosBinding {
     }
     const sent = headerOf(headers, this.#header);
     if (typeof sent !== 'string') return;
-    if (this.#recent.includes(sent) || config.rxSessionStamp?.is(sent) === true) removeHeader(headers, this.#header);
+    if (this.#recent.includes(sent) || stamp?.is(sent) === true) removeHeader(headers, this.#header);
   }
 
   /** Removes the token and throws: a request of an ended session must not leave. */
@@ -360,33 +361,28 @@ export class AxiosBinding {
    * (see `shouldRefresh`) refuses it, also when the caller's `validateStatus` accepts it.
    */
   #probe(real: AxiosAdapter, tell: (outcome: ProbeOutcome) => void, config: Tagged): AxiosAdapter {
+    const verdict = (status: number | undefined, error: () => AxiosError): ProbeOutcome =>
+      status === undefined || status >= 500 ? 'none' : this.#asksRefresh(error(), config) ? 'refused' : 'ok';
     // (An adapter that throws is told as "no answer" by `#dispatchNow`.)
     return (c) =>
       real(c).then(
         (response) => {
           const { status } = response;
-          const refused =
-            status >= 400 &&
-            status < 500 &&
-            this.#asksRefresh(
-              // As axios would have rejected it: the same message and code for `shouldRefresh`.
-              new axios.AxiosError(
-                `Request failed with status code ${String(status)}`,
-                axios.AxiosError.ERR_BAD_REQUEST,
-                c,
-                response.request,
-                response,
-              ),
-              config,
+          // As axios would have rejected it: the same message and code for `shouldRefresh`.
+          const rejected = (): AxiosError =>
+            new axios.AxiosError(
+              `Request failed with status code ${String(status)}`,
+              axios.AxiosError.ERR_BAD_REQUEST,
+              c,
+              response.request,
+              response,
             );
-          tell(status >= 500 ? 'none' : refused ? 'refused' : 'ok');
+          tell(status < 400 ? 'ok' : verdict(status, rejected));
           return response;
         },
         (error: unknown) => {
           const status = axios.isCancel(error) ? undefined : (error as Partial<AxiosError> | null)?.response?.status;
-          tell(
-            status === undefined || status >= 500 ? 'none' : this.#asksRefresh(error as AxiosError, config) ? 'refused' : 'ok',
-          );
+          tell(verdict(status, () => error as AxiosError));
           throw error;
         },
       );

@@ -123,7 +123,8 @@ export class Lifecycle<TUser> {
    * discarded: it never brings a session back), and the timer is planned again.
    */
   changed(ended: AbortScope | null, reason: (() => SessionError) | undefined): void {
-    if (ended !== this.#host.state().scope) {
+    const { session, scope } = this.#host.state();
+    if (ended !== scope) {
       // A new session (or none) learns its token afresh: that it worked, or was refused, in
       // the last one may no longer hold (a logout revokes it on most servers).
       this.#trusted = undefined;
@@ -131,7 +132,6 @@ export class Lifecycle<TUser> {
     }
     const flight = this.#flight;
     if (flight !== undefined) {
-      const { session, scope } = this.#host.state();
       if (flight.scope === ended && reason !== undefined) {
         this.#flight = undefined;
         flight.run.cancel(reason());
@@ -147,9 +147,8 @@ export class Lifecycle<TUser> {
       }
     }
     const probe = this.#probe;
-    const now = this.#host.state();
     // A test of another token, or of this one in an ended session (a login with the same token), is over.
-    if (probe !== undefined && (probe.token !== now.session.token || probe.scope !== now.scope)) this.#closeProbe(probe);
+    if (probe !== undefined && (probe.token !== session.token || probe.scope !== scope)) this.#closeProbe(probe);
     this.#plan();
     // Requests held for the refresh are judged again: an `update()` may have made the token
     // good (a later `expiresAt`), or the session may have ended.

@@ -417,13 +417,19 @@ describe('retried and moved configs', () => {
     store.dispose();
   });
 
-  it('a config whose hook logged out, re-sent through another store’s instance, follows its redirect there', async () => {
+  /** Two stores, each signed in and bound to an instance of its own on the test server. */
+  function twoStores(): { one: SessionStore; two: SessionStore; a: AxiosInstance; b: AxiosInstance } {
     const one = new SessionStore({ initial: 'token-a' });
     const two = new SessionStore({ initial: 'token-b' });
     const a = axios.create({ baseURL: server.origin });
     const b = axios.create({ baseURL: server.origin });
     bindAxios(one, a);
     bindAxios(two, b);
+    return { one, two, a, b };
+  }
+
+  it('a config whose hook logged out, re-sent through another store’s instance, follows its redirect there', async () => {
+    const { one, two, a, b } = twoStores();
     let first = true;
     const ended = await outcome(
       a.get('/redirect?to=%2Flanded', {
@@ -443,12 +449,7 @@ describe('retried and moved configs', () => {
   });
 
   it('a config with a hook moved back and forth between two bindings is guarded once, not once per move', async () => {
-    const one = new SessionStore({ initial: 'token-a' });
-    const two = new SessionStore({ initial: 'token-b' });
-    const a = axios.create({ baseURL: server.origin });
-    const b = axios.create({ baseURL: server.origin });
-    bindAxios(one, a);
-    bindAxios(two, b);
+    const { one, two, a, b } = twoStores();
     const guards: number[] = [];
     const frames = (): number => (new Error().stack ?? '').split('\n').filter((line) => line.includes('redirect-guard')).length;
     let response = await a.get('/redirect?to=%2Fx', { beforeRedirect: () => void guards.push(frames()) });
