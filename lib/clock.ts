@@ -49,6 +49,44 @@ export function clockFromScheduler(scheduler: SchedulerLike): Clock {
   };
 }
 
+/**
+ * One timer on a clock, set again as plans change. A fire after it was cleared or set again
+ * does nothing: with a clock that cannot cancel (a `clearTimeout` that does nothing, as an
+ * app's own clock may have), a replaced plan must not run.
+ *
+ * @internal
+ */
+export interface Timer {
+  /** Calls `fn` after `ms` milliseconds, in place of what was set before. */
+  set(fn: () => void, ms: number): void;
+  /** Cancels what was set, if it has not fired. */
+  clear(): void;
+}
+
+/** @internal The {@link Timer} every timer of a store is set with: expiry, probe patience, refresh timeout, backoff. */
+export function timer(clock: Clock): Timer {
+  let handle: unknown;
+  // The callback of the live timer: another one firing (replaced or cleared) is ignored.
+  let live: (() => void) | undefined;
+  const clear = (): void => {
+    if (live !== undefined) clock.clearTimeout(handle);
+    live = undefined;
+  };
+  return {
+    set(fn, ms) {
+      clear();
+      const mine = (): void => {
+        if (live !== mine) return;
+        live = undefined;
+        fn();
+      };
+      live = mine;
+      handle = clock.setTimeout(mine, ms);
+    },
+    clear,
+  };
+}
+
 /** Checks that `value` has the shape of a {@link Clock}; a bad one throws a `TypeError` naming the option. */
 export function assertClock(value: unknown): asserts value is Clock {
   const clock = value as Partial<Clock> | null;

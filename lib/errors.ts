@@ -106,8 +106,10 @@ export function describe(value: unknown): string {
  * the request was not cancelled because its session ended (it failed otherwise, or the
  * caller's own signal cancelled it).
  *
- * It reads `error.config.signal.reason`, which axios' `GenericAbortSignal` type does not
- * declare.
+ * It takes what the request rejected with: axios' `CanceledError` (it reads
+ * `error.config.signal.reason`, which axios' `GenericAbortSignal` type does not declare), or
+ * what a fetch function of `createFetch` rejects with, its signal's reason (the
+ * `SessionError` itself).
  *
  * @example
  * ```ts
@@ -118,6 +120,7 @@ export function describe(value: unknown): string {
  * ```
  */
 export function getSessionEnd(error: unknown): SessionError | undefined {
+  if (isSessionError(error, 'SESSION_ENDED')) return error;
   const reason = (error as { config?: { signal?: { reason?: unknown } } } | null | undefined)?.config?.signal?.reason;
   return isSessionError(reason, 'SESSION_ENDED') ? reason : undefined;
 }

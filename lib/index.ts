@@ -1,5 +1,5 @@
 /**
- * rx-session: a reactive session store for RxJS apps that drives axios clients.
+ * rx-session: a reactive session store for RxJS apps that drives axios and fetch clients.
  *
  * This is the package's only entry point. Internals (the abort scope, the per-request
  * signal, the store link) stay private: they are not part of the contract.
@@ -21,6 +21,8 @@ export type {
 } from './events';
 export { bindAxios } from './axios/bind-axios';
 export type { BindAxiosOptions } from './axios/bind-options';
+export { createFetch } from './fetch/create-fetch';
+export type { CreateFetchOptions, FetchFunction, SessionRequestInit } from './fetch/fetch-options';
 export { SessionError, isSessionError, getSessionEnd } from './errors';
 export type { SessionErrorCode, SessionErrorOptions } from './errors';
 export type { AnonymousSession, AuthenticatedSession, Credentials, LogoutEvent, LogoutReason, Session } from './session';

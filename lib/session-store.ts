@@ -1,12 +1,15 @@
-import { BehaviorSubject, Observable, Subject, config, distinctUntilChanged, map, skip } from 'rxjs';
+import { Subject, config, type Observable, distinctUntilChanged, map } from 'rxjs';
 import { describe, SessionError } from './errors';
 import { when, type SessionEvent } from './events';
 import { AbortScope } from './internal/abort-scope';
-import { EmitQueue } from './internal/emit-queue';
-import { Lifecycle } from './internal/lifecycle';
-import { STORE_BRAND, storeLinks, type Binding, type StoreState } from './internal/store-link';
+import { ExpiryTimer } from './internal/expiry-timer';
+import { ProbeGate } from './internal/probe-gate';
+import { RefreshCoordinator } from './internal/refresh-coordinator';
+import { StateCell, type SessionChange } from './internal/state-cell';
+import { STORE_BRAND, storeLinks, type Binding } from './internal/store-link';
 import {
   ANONYMOUS,
+  needsSession,
   sessionFromLogin,
   sessionFromUpdate,
   type AuthenticatedSession,
@@ -15,7 +18,7 @@ import {
   type LogoutReason,
   type Session,
 } from './session';
-import { parseStoreOptions, type SessionStoreOptions } from './store-options';
+import { parseStoreOptions, type SessionStoreOptions, type StoreSettings } from './store-options';
 
 /**
  * The app's one source of truth about who is signed in.
@@ -41,16 +44,15 @@ import { parseStoreOptions, type SessionStoreOptions } from './store-options';
  * ```
  */
 export class SessionStore<TUser = unknown> {
-  readonly #subject: BehaviorSubject<Session<TUser>>;
+  readonly #cell: StateCell<TUser>;
   readonly #logouts = new Subject<LogoutEvent<TUser>>();
-  readonly #emits = new EmitQueue();
   readonly #bindings = new Set<Binding>();
   readonly #events = new Subject<SessionEvent>();
-  readonly #lifecycle: Lifecycle<TUser>;
-  #state: StoreState;
-  #disposed = false;
-  /** Sessions made current whose emission is still queued (a change made from inside a callback). */
-  #unheard = 0;
+  readonly #settings: StoreSettings<TUser>;
+  // The token's lifecycle, in three parts told of every change, in this order.
+  readonly #gate: ProbeGate<TUser>;
+  readonly #expiry: ExpiryTimer<TUser>;
+  readonly #refresher: RefreshCoordinator<TUser>;
 
   /**
    * The current session and every change after it. A subscriber gets the current
@@ -82,38 +84,31 @@ export class SessionStore<TUser = unknown> {
    * bad `initial`, as `login()` would (`INVALID_TOKEN`, `INVALID_CREDENTIALS`, `EXPIRED`).
    */
   constructor(options: SessionStoreOptions<TUser> = {}) {
-    const settings = parseStoreOptions<TUser>(options);
-    this.#lifecycle = new Lifecycle<TUser>(
+    const settings = (this.#settings = parseStoreOptions<TUser>(options));
+    const gate = (this.#gate = new ProbeGate<TUser>(settings));
+    const refresher = (this.#refresher = new RefreshCoordinator<TUser>(
       {
-        state: () => this.#state,
-        apply: (session) => this.#commit(session, this.#state.scope, undefined, undefined, this.#event('refresh', session)),
+        apply: (session, extended) =>
+          this.#commit(session, this.#cell.state.scope, undefined, undefined, this.#event('refresh', session), extended),
         end: (reason) => this.logout(reason),
-        emit: (fn) => this.#emits.push(fn),
-        event: (event) => this.#emits.push(() => this.#events.next(event)),
+        emit: (fn) => this.#cell.push(fn),
+        event: (event) => this.#cell.push(() => this.#events.next(event)),
       },
       settings,
+      gate,
+    ));
+    this.#expiry = new ExpiryTimer<TUser>(
+      settings,
+      settings.refresh === undefined ? () => this.logout('expired') : () => refresher.due(),
     );
     const initial =
       options.initial === undefined ? ANONYMOUS : sessionFromLogin<TUser>(options.initial, 'new SessionStore({ initial })');
-    this.#lifecycle.assertUsable(initial, 'new SessionStore({ initial })');
-    this.#state = { session: initial, scope: initial === ANONYMOUS ? null : new AbortScope() };
-    this.#subject = new BehaviorSubject<Session<TUser>>(initial);
-    // Once disposed, a new subscriber gets only the completion, also from inside a callback
-    // (before the queued completion has reached the subject). One that comes while changes
-    // are still queued (from inside a callback, right after a logout) gets the current
-    // session, as `store.session` says, not the older one the subject still holds; then
-    // only what changes after it.
-    this.session$ = new Observable<Session<TUser>>((subscriber) => {
-      if (this.#disposed) {
-        subscriber.complete();
-        return undefined;
-      }
-      const unheard = this.#unheard;
-      if (unheard === 0) return this.#subject.subscribe(subscriber);
-      subscriber.next(this.#state.session as Session<TUser>);
-      // Not the subject's replay of its older value, nor the queued ones.
-      return this.#subject.pipe(skip(unheard + 1)).subscribe(subscriber);
-    });
+    this.#expiry.assertUsable(initial, 'new SessionStore({ initial })');
+    const cell = (this.#cell = new StateCell<TUser>({
+      session: initial,
+      scope: initial === ANONYMOUS ? null : new AbortScope(),
+    }));
+    this.session$ = cell.session$;
     this.token$ = this.session$.pipe(
       map((s) => s.token),
       distinctUntilChanged(),
@@ -123,30 +118,28 @@ export class SessionStore<TUser = unknown> {
       distinctUntilChanged(),
     );
     this.logout$ = this.#logouts.asObservable();
-    this.refreshing$ = this.#lifecycle.refreshing.pipe(distinctUntilChanged());
+    this.refreshing$ = refresher.refreshing.pipe(distinctUntilChanged());
     this.events$ = this.#events.asObservable();
     Object.defineProperty(this, STORE_BRAND, { value: true, writable: true });
     storeLinks.set(this, {
-      state: () => this.#state,
+      state: () => cell.state,
       attach: (binding) => this.#attach(binding),
-      hold: (signal) => this.#lifecycle.hold(signal),
-      answered: (ticket, outcome) => {
-        this.#lifecycle.answered(ticket, outcome);
-      },
-      recover: (signal) => this.#lifecycle.recover(signal),
-      canRefresh: () => this.#lifecycle.canRefresh,
+      hold: (signal) => refresher.hold(signal),
+      answered: (ticket, outcome) => gate.answered(ticket, outcome),
+      recover: (signal) => refresher.recover(signal),
+      canRefresh: () => settings.refresh !== undefined,
     });
-    this.#lifecycle.changed(null, undefined);
+    this.#tell({ next: cell.state });
   }
 
   /** A synchronous snapshot of the current session. */
   get session(): Session<TUser> {
-    return this.#state.session as Session<TUser>;
+    return this.#cell.state.session;
   }
 
   /** How many requests of the current session, on all bound instances, have not settled yet. */
   get inFlight(): number {
-    return this.#state.scope?.size ?? 0;
+    return this.#cell.state.scope?.size ?? 0;
   }
 
   /**
@@ -164,7 +157,7 @@ export class SessionStore<TUser = unknown> {
   login(tokenOrCredentials: string | Credentials<TUser>): AuthenticatedSession<TUser> {
     this.#assertAlive('login()');
     const session = sessionFromLogin<TUser>(tokenOrCredentials, 'login()');
-    this.#lifecycle.assertUsable(session, 'login()');
+    this.#expiry.assertUsable(session, 'login()');
     this.#commit(session, new AbortScope(), 'replaced', undefined, this.#event('login', session));
     return session;
   }
@@ -179,12 +172,10 @@ export class SessionStore<TUser = unknown> {
    */
   update(changes: Partial<Credentials<TUser>>): AuthenticatedSession<TUser> {
     this.#assertAlive('update()');
-    const { session, scope } = this.#state;
-    if (session.status !== 'authenticated' || scope === null) {
-      throw new SessionError('NOT_AUTHENTICATED', '`update()` needs a session; call `login()` first');
-    }
-    const next = sessionFromUpdate(session as AuthenticatedSession<TUser>, changes, 'update()');
-    this.#lifecycle.assertUsable(next, 'update()');
+    const { session, scope } = this.#cell.state;
+    if (session.status !== 'authenticated') throw needsSession('update()');
+    const next = sessionFromUpdate(session, changes, 'update()');
+    this.#expiry.assertUsable(next, 'update()');
     if (next !== session) this.#commit(next, scope, undefined, undefined, this.#event('update', next));
     return next;
   }
@@ -205,18 +196,14 @@ export class SessionStore<TUser = unknown> {
     if (typeof reason !== 'string' || reason.length === 0) {
       throw new TypeError(`\`logout(reason)\` needs a non-empty string reason; got ${describe(reason)}`);
     }
-    const ended = this.#state.session;
+    const ended = this.#cell.state.session;
     if (ended.status !== 'authenticated') return;
     this.#commit(
       ANONYMOUS,
       null,
       reason,
-      { reason, session: ended as AuthenticatedSession<TUser> },
-      {
-        type: 'logout',
-        ...when(this.#lifecycle.now()),
-        reason,
-      },
+      { reason, session: ended },
+      { type: 'logout', ...when(this.#settings.clock.now()), reason },
     );
   }
 
@@ -247,10 +234,7 @@ export class SessionStore<TUser = unknown> {
    * ```
    */
   refresh(): Promise<AuthenticatedSession<TUser>> {
-    if (this.#disposed) {
-      return Promise.reject(new SessionError('DISPOSED', '`refresh()` was called on a disposed SessionStore; create a new one'));
-    }
-    return this.#lifecycle.refresh();
+    return this.#cell.closed ? Promise.reject(disposed('refresh()')) : this.#refresher.refresh(true);
   }
 
   /**
@@ -259,20 +243,28 @@ export class SessionStore<TUser = unknown> {
    * call except `dispose()` throws `SessionError('DISPOSED')`.
    */
   dispose(): void {
-    if (this.#disposed) return;
-    this.#disposed = true;
+    const cell = this.#cell;
+    if (cell.closed) return;
+    cell.closed = true;
     storeLinks.delete(this);
     (this as unknown as Record<symbol, boolean>)[STORE_BRAND] = false;
-    this.#emits.hold(() => {
-      const scope = this.#state.scope;
-      this.#state = { session: ANONYMOUS, scope: null };
+    cell.hold(() => {
+      const previous = cell.state;
+      cell.state = { session: ANONYMOUS, scope: null };
       for (const binding of [...this.#bindings]) reporting(() => binding.detach());
       this.#bindings.clear();
       const reason = ended('disposed');
-      this.#lifecycle.dispose(reason);
-      scope?.end(() => reason);
-      this.#emits.push(() => {
-        this.#subject.complete();
+      const why = (): SessionError => reason;
+      // Ends the lifecycle as a logout would: the probes, the timer, the refresh.
+      this.#tell({ next: cell.state, ended: why });
+      previous.scope?.end(why);
+      const { refreshing } = this.#refresher;
+      cell.push(() => {
+        // `false` first if a refresh was running (one whose own `false` is still queued, say,
+        // as a listener of its outcome disposed): `refreshing$` ends as after a logout.
+        refreshing.next(false);
+        refreshing.complete();
+        cell.end();
         this.#logouts.complete();
         this.#events.complete();
       });
@@ -291,33 +283,44 @@ export class SessionStore<TUser = unknown> {
     endReason: LogoutReason | undefined,
     logout: LogoutEvent<TUser> | undefined,
     event: SessionEvent,
+    extended?: boolean,
   ): void {
-    this.#emits.hold(() => {
-      const previous = this.#state.scope;
-      this.#state = { session, scope };
-      for (const binding of this.#bindings) reporting(() => binding.sync());
+    const cell = this.#cell;
+    cell.hold(() => {
+      const previous = cell.state;
       // Queued before the old epoch's abort listeners run: a listener that calls back
       // into the store queues its own emission after this one.
-      this.#unheard++;
-      this.#emits.push(() => {
-        this.#unheard--;
-        this.#subject.next(session);
+      cell.set({ session, scope }, () => {
         if (logout !== undefined) this.#logouts.next(logout);
         this.#events.next(event);
       });
+      for (const binding of this.#bindings) reporting(() => binding.sync());
       let reason: SessionError | undefined;
       const why =
-        previous !== null && previous !== scope && endReason !== undefined
+        previous.scope !== null && previous.scope !== scope && endReason !== undefined
           ? (): SessionError => (reason ??= ended(endReason))
           : undefined;
       // A refresh of the ended epoch is abandoned before its requests are aborted.
-      this.#lifecycle.changed(previous, why);
-      if (why !== undefined) previous?.end(why);
+      this.#tell({ next: cell.state, ended: why, extended });
+      if (why !== undefined) previous.scope?.end(why);
     });
   }
 
+  /**
+   * Tells the lifecycle's parts of `change`, in order. A part may make a change itself (the
+   * expiry timer ends a session found expired; an abort listener of the refresh the
+   * coordinator abandons logs in): every part hears of that one at once, and those after it
+   * then hear of this one with what is current now, not a state already replaced.
+   */
+  #tell(change: SessionChange<TUser>): void {
+    for (const part of [this.#gate, this.#expiry, this.#refresher]) {
+      const now = this.#cell.state;
+      part.changed(now === change.next ? change : { next: now, ended: change.ended });
+    }
+  }
+
   #event(type: 'login' | 'update' | 'refresh', session: AuthenticatedSession<TUser>): SessionEvent {
-    return { type, ...when(this.#lifecycle.now()), expiresAt: session.expiresAt };
+    return { type, ...when(this.#settings.clock.now()), expiresAt: session.expiresAt };
   }
 
   #attach(binding: Binding): () => void {
@@ -330,9 +333,7 @@ export class SessionStore<TUser = unknown> {
   }
 
   #assertAlive(api: string): void {
-    if (this.#disposed) {
-      throw new SessionError('DISPOSED', `\`${api}\` was called on a disposed SessionStore; create a new one`);
-    }
+    if (this.#cell.closed) throw disposed(api);
   }
 }
 
@@ -353,6 +354,10 @@ function reporting(step: () => void): void {
       report(err);
     });
   }
+}
+
+function disposed(api: string): SessionError {
+  return new SessionError('DISPOSED', `\`${api}\` was called on a disposed SessionStore; create a new one`);
 }
 
 function ended(reason: LogoutReason): SessionError {

@@ -112,39 +112,46 @@ export function assertToken(token: unknown, api: string, field = 'token'): asser
   }
 }
 
-const CREDENTIAL_KEYS = new Set(['token', 'refreshToken', 'expiresAt', 'user']);
+// In the order they are validated.
+const CREDENTIAL_KEYS = ['token', 'refreshToken', 'expiresAt', 'user'] as const;
+
+/** A value for an error message: a number as it is (it cannot be a secret), anything else by its type. */
+export function shown(value: unknown): string {
+  return typeof value === 'number' ? String(value) : describe(value);
+}
 
 function invalid(api: string, message: string): SessionError {
   return new SessionError('INVALID_CREDENTIALS', `\`${api}\` ${message}`);
 }
 
+/** `NOT_AUTHENTICATED` for `api`, called while signed out. */
+export function needsSession(api: string): SessionError {
+  return new SessionError('NOT_AUTHENTICATED', `\`${api}\` needs a session; call \`login()\` first`);
+}
+
 /**
  * Reads the credential fields of `input` once each (a getter or Proxy cannot hand one
- * value to validation and another to the session) and validates them.
+ * value to validation and another to the session) and validates them. `login` credentials
+ * need a token: without one, the message names the fields that came instead (an
+ * `access_token` straight from an OAuth response, say), never their values.
  */
-function readFields(input: Record<string, unknown>, api: string): Partial<Credentials> {
-  for (const key of Object.keys(input)) {
-    if (!CREDENTIAL_KEYS.has(key)) {
-      throw invalid(api, `got an unknown field \`${key}\`; expected token, refreshToken, expiresAt or user`);
-    }
+function readFields(input: Record<string, unknown>, api: string, login?: boolean): Partial<Credentials> {
+  const unknown = Object.keys(input).filter((key) => !(CREDENTIAL_KEYS as readonly string[]).includes(key));
+  const missing = login === true && !('token' in input);
+  if (unknown.length > 0) {
+    throw new SessionError(
+      missing ? 'INVALID_TOKEN' : 'INVALID_CREDENTIALS',
+      `\`${api}\` got ${missing ? 'no `token` and ' : ''}${unknown.length > 1 ? 'unknown fields' : 'an unknown field'} \`${unknown.join('`, `')}\`; expected token, refreshToken, expiresAt or user`,
+    );
   }
+  if (missing) assertToken(undefined, api);
   const fields: Partial<Credentials> = {};
-  if ('token' in input) {
-    const token = input['token'];
-    assertToken(token, api);
-    fields.token = token;
-  }
-  for (const key of ['refreshToken', 'expiresAt', 'user'] as const) {
+  for (const key of CREDENTIAL_KEYS) {
     if (!(key in input)) continue;
     const value = input[key];
-    if (key === 'refreshToken' && value !== undefined) assertToken(value, api, 'refreshToken');
+    if (key === 'token' || (key === 'refreshToken' && value !== undefined)) assertToken(value, api, key);
     if (key === 'expiresAt' && value !== undefined && (typeof value !== 'number' || !Number.isFinite(value) || value < 0)) {
-      throw invalid(
-        api,
-        `needs \`expiresAt\` as milliseconds since the epoch (a finite number ≥ 0); got ${
-          typeof value === 'number' ? String(value) : describe(value)
-        }`,
-      );
+      throw invalid(api, `needs \`expiresAt\` as milliseconds since the epoch (a finite number ≥ 0); got ${shown(value)}`);
     }
     (fields as Record<string, unknown>)[key] = value;
   }
@@ -174,9 +181,7 @@ export function sessionFromLogin<TUser>(input: unknown, api: string): Authentica
   if (!isObject(input)) {
     assertToken(input, api); // throws: names what came instead of a token
   }
-  const record = input as Record<string, unknown>;
-  if (!('token' in record)) assertToken(undefined, api);
-  const fields = readFields(record, api) as Credentials<TUser>;
+  const fields = readFields(input as Record<string, unknown>, api, true) as Credentials<TUser>;
   return freeze({ ...fields, expiresAt: fields.expiresAt ?? jwtExpiry(fields.token) });
 }
 
@@ -249,10 +254,5 @@ export function sessionFromUpdate<TUser>(
   if (fields.token !== undefined && fields.token !== current.token && fields.expiresAt === undefined) {
     merged.expiresAt = jwtExpiry(fields.token) ?? ('expiresAt' in fields ? undefined : current.expiresAt);
   }
-  const same =
-    merged.token === current.token &&
-    merged.refreshToken === current.refreshToken &&
-    merged.expiresAt === current.expiresAt &&
-    merged.user === current.user;
-  return same ? current : freeze<TUser>(merged);
+  return CREDENTIAL_KEYS.every((key) => merged[key] === current[key]) ? current : freeze<TUser>(merged);
 }

@@ -1,7 +1,7 @@
 import type { SchedulerLike } from 'rxjs';
 import { assertClock, clockFromScheduler, systemClock, type Clock } from './clock';
 import { describe } from './errors';
-import type { AuthenticatedSession, Credentials } from './session';
+import { shown, type AuthenticatedSession, type Credentials } from './session';
 
 /** The axios request config a refresh call hands to its refresh request (see {@link RefreshContext}). */
 export interface RefreshRequestConfig {
@@ -97,13 +97,17 @@ const KEYS = ['initial', 'refresh', 'refreshMargin', 'refreshTimeout', 'probeLim
 // The longest delay `setTimeout` takes: a longer one fires at once (Node warns, browsers too).
 const MAX_DELAY = 2 ** 31 - 1;
 
+/** The `TypeError` for option `name`, which `must` be something else. */
+function badOption(name: string, must: string): TypeError {
+  return new TypeError(`\`new SessionStore()\` option \`${name}\` ${must}`);
+}
+
 function duration(value: unknown, name: string, fallback: number, min: number, max = Infinity): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
-    throw new TypeError(
-      `\`new SessionStore()\` option \`${name}\` must be a finite number of milliseconds ${max === Infinity ? `≥ ${min}` : `from ${min} to ${max}`}; got ${
-        typeof value === 'number' ? String(value) : describe(value)
-      }`,
+    throw badOption(
+      name,
+      `must be a finite number of milliseconds ${max === Infinity ? `≥ ${min}` : `from ${min} to ${max}`}; got ${shown(value)}`,
     );
   }
   return value;
@@ -121,7 +125,7 @@ export function parseStoreOptions<TUser>(options: unknown): StoreSettings<TUser>
   }
   const o = options as SessionStoreOptions<TUser>;
   if (o.refresh !== undefined && typeof o.refresh !== 'function') {
-    throw new TypeError(`\`new SessionStore()\` option \`refresh\` must be a function; got ${describe(o.refresh)}`);
+    throw badOption('refresh', `must be a function; got ${describe(o.refresh)}`);
   }
   if (o.clock !== undefined && o.scheduler !== undefined) {
     throw new TypeError('`new SessionStore()` takes `clock` or `scheduler`, not both');
@@ -135,15 +139,11 @@ export function parseStoreOptions<TUser>(options: unknown): StoreSettings<TUser>
       typeof scheduler.schedule !== 'function' ||
       typeof scheduler.now !== 'function')
   ) {
-    throw new TypeError('`new SessionStore()` option `scheduler` must be an RxJS SchedulerLike');
+    throw badOption('scheduler', 'must be an RxJS SchedulerLike');
   }
   const probeLimit: unknown = o.probeLimit === undefined ? 6 : o.probeLimit;
   if (typeof probeLimit !== 'number' || !(probeLimit === Infinity || (Number.isInteger(probeLimit) && probeLimit >= 1))) {
-    throw new TypeError(
-      `\`new SessionStore()\` option \`probeLimit\` must be a whole number ≥ 1, or Infinity; got ${
-        typeof probeLimit === 'number' ? String(probeLimit) : describe(probeLimit)
-      }`,
-    );
+    throw badOption('probeLimit', `must be a whole number ≥ 1, or Infinity; got ${shown(probeLimit)}`);
   }
   return {
     refresh: o.refresh,

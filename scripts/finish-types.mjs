@@ -19,7 +19,8 @@ const fail = (why) => {
 const exportLine = /^export \{ (.*) \};$/m.exec(cts) ?? fail('no export list in index.d.cts');
 // The bindAxios part: from BindAxiosOptions' doc comment to the end of bindAxios' declaration.
 const start = cts.lastIndexOf('/**', cts.indexOf('interface BindAxiosOptions {'));
-const end = cts.indexOf('\n', cts.indexOf('declare function bindAxios<'));
+// bindAxios has overloads: up to the last one.
+const end = cts.indexOf('\n', cts.lastIndexOf('declare function bindAxios<'));
 if (start < 0 || end < 0 || !cts.slice(start, end).includes("declare module 'axios' {")) {
   fail('bindAxios, BindAxiosOptions and the axios augmentation are not where expected');
 }

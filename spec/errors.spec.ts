@@ -63,3 +63,63 @@ describe('public types', () => {
     expect(config.skipAuth).toBe(true);
   });
 });
+
+describe('error messages that point at the likely mistake', () => {
+  const thrown = (fn: () => unknown): SessionError => {
+    try {
+      fn();
+    } catch (err) {
+      if (err instanceof SessionError) return err;
+      throw err;
+    }
+    throw new Error('did not throw');
+  };
+
+  it('an expiresAt in seconds (as a JWT exp is) is refused with EXPIRED, saying it looks like seconds', () => {
+    const store = new SessionStore();
+    const err = thrown(() => store.login({ token: 'sEcReT-1', expiresAt: 1_700_000_000 }));
+    expect(err.code).toBe('EXPIRED');
+    expect(err.message).toMatch(/^`login\(\)` got a token that expired \d+ ms ago/);
+    expect(err.message).toMatch(
+      /; `expiresAt` 1700000000 looks like seconds, not milliseconds since the epoch: multiply it by 1000$/,
+    );
+    expect(err.message).not.toContain('sEcReT');
+    expect(store.session.token).toBeNull();
+  });
+
+  it('an expiresAt in ms that has passed is refused with EXPIRED, without the hint about seconds', () => {
+    const store = new SessionStore();
+    const err = thrown(() => store.login({ token: 'a', expiresAt: Date.now() - 60_000 }));
+    expect(err.code).toBe('EXPIRED');
+    expect(err.message).not.toContain('seconds');
+  });
+
+  it('credentials with an unknown field instead of a token are refused with INVALID_TOKEN naming the field, not its value', () => {
+    const store = new SessionStore();
+    const err = thrown(() => store.login({ access_token: 'sEcReT-2' } as never));
+    expect(err.code).toBe('INVALID_TOKEN');
+    expect(err.message).toBe(
+      '`login()` got no `token` and an unknown field `access_token`; expected token, refreshToken, expiresAt or user',
+    );
+    expect(store.session.token).toBeNull();
+  });
+
+  it('credentials with a token and unknown fields are refused with INVALID_CREDENTIALS naming every one', () => {
+    const store = new SessionStore();
+    const err = thrown(() => store.login({ token: 'a', refresh_token: 'sEcReT-3', expires_in: 3600 } as never));
+    expect(err.code).toBe('INVALID_CREDENTIALS');
+    expect(err.message).toBe(
+      '`login()` got unknown fields `refresh_token`, `expires_in`; expected token, refreshToken, expiresAt or user',
+    );
+    expect(err.message).not.toContain('sEcReT');
+  });
+
+  it('update() with an unknown field is refused with INVALID_CREDENTIALS naming it', () => {
+    const store = new SessionStore();
+    store.login('a');
+    const err = thrown(() => store.update({ access_token: 'sEcReT-4' } as never));
+    expect(err.code).toBe('INVALID_CREDENTIALS');
+    expect(err.message).toBe('`update()` got an unknown field `access_token`; expected token, refreshToken, expiresAt or user');
+    expect(store.session.token).toBe('a');
+  });
+});

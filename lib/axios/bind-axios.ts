@@ -1,6 +1,6 @@
-import axios, { type AxiosInstance } from 'axios';
+import axios, { type AxiosInstance, type AxiosStatic } from 'axios';
 import { SessionError } from '../errors';
-import { STORE_BRAND, storeLinks } from '../internal/store-link';
+import { linkOf } from '../request/store-of';
 import type { SessionStore } from '../session-store';
 import { parseBindOptions, type BindAxiosOptions } from './bind-options';
 import { AxiosBinding } from './binding';
@@ -26,6 +26,14 @@ declare module 'axios' {
 const bound = new WeakSet();
 
 /**
+ * The global `axios` is refused: this throws a `TypeError` (its defaults are shared by
+ * every import), hence the `never`. Bind an instance from `axios.create()` instead.
+ *
+ * (Not a type error: code that checks the refusal at run time must still compile. Calling
+ * what it returns is one: `never` has no call signature.)
+ */
+export function bindAxios<TUser>(store: SessionStore<TUser>, instance: AxiosStatic, options?: BindAxiosOptions): never;
+/**
  * Binds an axios instance to a store, and returns the function that unbinds it.
  *
  * While bound:
@@ -46,6 +54,12 @@ const bound = new WeakSet();
  * (the fence, where the header is stamped as the request leaves; an adapter given per
  * request is fenced too) and `create()`; `unbind()` takes them away.
  *
+ * `console.log(api.defaults.headers.common)` shows no `Authorization`: the binding's
+ * default header is readable (`api.defaults.headers.common.Authorization`) but not
+ * enumerable, so that axios does not copy it into every request; the fence stamps it as
+ * the request leaves. Look at the request the server receives (or `config.headers` in an
+ * adapter) to see it.
+ *
  * Requests with `skipAuth: true` carry no token and are not tied to the session.
  * Any number of instances can be bound to one store; an instance can be bound once.
  *
@@ -62,25 +76,13 @@ const bound = new WeakSet();
  * unbind();
  * ```
  */
+export function bindAxios<TUser>(store: SessionStore<TUser>, instance: AxiosInstance, options?: BindAxiosOptions): () => void;
 export function bindAxios<TUser>(
   store: SessionStore<TUser>,
   instance: AxiosInstance,
   options: BindAxiosOptions = {},
 ): () => void {
-  const link = storeLinks.get(store);
-  if (link === undefined) {
-    // Callers without types can pass anything: judged as unknown.
-    const given: unknown = store;
-    const brand = typeof given === 'object' && given !== null ? (given as Record<symbol, unknown>)[STORE_BRAND] : undefined;
-    if (brand === false) throw new SessionError('DISPOSED', '`bindAxios()` was called with a disposed SessionStore');
-    if (brand === true) {
-      throw new TypeError(
-        '`bindAxios()` got a SessionStore from another copy of rx-session (are both its ESM and CommonJS builds loaded?); ' +
-          'import `SessionStore` and `bindAxios` from the same place',
-      );
-    }
-    throw new TypeError('`bindAxios(store, instance)` needs a SessionStore as `store`');
-  }
+  const link = linkOf(store, 'bindAxios()', 'bindAxios(store, instance)');
   assertInstance(instance);
   const settings = parseBindOptions(options);
   if (bound.has(instance)) {

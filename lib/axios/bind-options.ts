@@ -1,5 +1,5 @@
 import type { AxiosError } from 'axios';
-import { parseAllowedOrigin } from './origin-policy';
+import { functionOption, parseClientOptions, type ClientSettings } from '../request/client-options';
 
 /** Options of {@link bindAxios}. */
 export interface BindAxiosOptions {
@@ -35,10 +35,7 @@ export interface BindAxiosOptions {
 }
 
 /** The options with defaults applied. */
-export interface BindSettings {
-  readonly header: string;
-  readonly scheme: string;
-  readonly allowedOrigins: ReadonlySet<string>;
+export interface BindSettings extends ClientSettings {
   readonly shouldRefresh: (error: AxiosError) => boolean;
 }
 
@@ -46,36 +43,13 @@ const KEYS = ['header', 'scheme', 'allowedOrigins', 'shouldRefresh'];
 
 /** The default `shouldRefresh`: a 401. */
 export const isUnauthorized = (error: AxiosError): boolean => error.response?.status === 401;
-// RFC 9110 `token`: what a header name, and an auth scheme, may be made of.
-const HTTP_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /** Validates {@link BindAxiosOptions}; a bad one throws a `TypeError` that names it. */
 export function parseBindOptions(options: unknown): BindSettings {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new TypeError(`\`bindAxios()\` options must be an object; got ${options === null ? 'null' : typeof options}`);
-  }
-  for (const key of Object.keys(options)) {
-    if (!KEYS.includes(key)) {
-      throw new TypeError(`\`bindAxios()\` got an unknown option \`${key}\`; expected one of: ${KEYS.join(', ')}`);
-    }
-  }
-  const {
-    header = 'Authorization',
-    scheme = 'Bearer',
-    allowedOrigins = [],
-    shouldRefresh = isUnauthorized,
-  } = options as BindAxiosOptions;
-  if (typeof header !== 'string' || !HTTP_TOKEN.test(header)) {
-    throw new TypeError("`bindAxios()` option `header` must be a header name such as 'Authorization'");
-  }
-  if (typeof scheme !== 'string' || (scheme !== '' && !HTTP_TOKEN.test(scheme))) {
-    throw new TypeError("`bindAxios()` option `scheme` must be a word such as 'Bearer', or '' for the raw token");
-  }
-  if (!Array.isArray(allowedOrigins)) {
-    throw new TypeError('`bindAxios()` option `allowedOrigins` must be an array of origin strings');
-  }
-  if (typeof shouldRefresh !== 'function') {
-    throw new TypeError('`bindAxios()` option `shouldRefresh` must be a function `(error) => boolean`');
-  }
-  return { header, scheme, allowedOrigins: new Set(allowedOrigins.map(parseAllowedOrigin)), shouldRefresh };
+  const settings = parseClientOptions('bindAxios()', options, KEYS);
+  const { shouldRefresh } = options as BindAxiosOptions;
+  return {
+    ...settings,
+    shouldRefresh: functionOption('bindAxios()', 'shouldRefresh', shouldRefresh, isUnauthorized, '(error) => boolean'),
+  };
 }

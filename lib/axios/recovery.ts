@@ -1,4 +1,5 @@
-import { AxiosHeaders, CanceledError, type AxiosError, type AxiosPromise, type InternalAxiosRequestConfig } from 'axios';
+import { AxiosHeaders, CanceledError, type AxiosError, type InternalAxiosRequestConfig } from 'axios';
+import { follow } from '../internal/abort-scope';
 
 /*
  * What the fence needs to hold a request behind a refresh, and to send it again after a
@@ -6,13 +7,12 @@ import { AxiosHeaders, CanceledError, type AxiosError, type AxiosPromise, type I
  * that can be read only once.
  */
 
-const noop = (): void => undefined;
-
 /**
- * Waits for `wait` (its outcome does not matter), then runs `next`. Meanwhile the caller's
- * own `signal` or `cancelToken` still cancels the request, at once.
+ * Waits for `wait` (which never rejects), and resolves with its value. Meanwhile the
+ * caller's own `signal` or `cancelToken` still cancels the request, at once: it rejects
+ * with a `CanceledError`.
  */
-export function waitThen(config: InternalAxiosRequestConfig, wait: Promise<unknown>, next: () => AxiosPromise): AxiosPromise {
+export function waitFor<T>(config: InternalAxiosRequestConfig, wait: Promise<T>): Promise<T> {
   const signal = config.signal;
   const token = config.cancelToken as
     | {
@@ -23,9 +23,11 @@ export function waitThen(config: InternalAxiosRequestConfig, wait: Promise<unkno
     | undefined;
   return new Promise((resolve, reject) => {
     let done = false;
+    // One listener on the caller's signal however many requests wait on it (see `follow`).
+    const follower = signal == null || signal.aborted ? undefined : follow(signal);
     const cleanup = (): void => {
       done = true;
-      signal?.removeEventListener?.('abort', onAbort);
+      follower?.settle();
       token?.unsubscribe?.(cancel);
     };
     const cancel = (reason?: unknown): void => {
@@ -38,23 +40,14 @@ export function waitThen(config: InternalAxiosRequestConfig, wait: Promise<unkno
       cancel(token?.reason);
       return;
     }
-    signal?.addEventListener?.('abort', onAbort);
+    follower?.addEventListener('abort', onAbort);
     token?.subscribe?.(cancel);
-    void wait.then(noop, noop).then(() => {
+    void wait.then((value) => {
       if (done) return;
       cleanup();
-      resolve(next());
+      resolve(value);
     });
   });
-}
-
-/** Whether a request body (as the adapter got it) can be sent a second time: not a stream. */
-export function replayable(data: unknown): boolean {
-  if (data === null || typeof data !== 'object') return true;
-  const body = data as { pipe?: unknown; getReader?: unknown; [Symbol.asyncIterator]?: unknown };
-  return (
-    typeof body.pipe !== 'function' && typeof body.getReader !== 'function' && typeof body[Symbol.asyncIterator] !== 'function'
-  );
 }
 
 /**

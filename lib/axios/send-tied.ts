@@ -1,20 +1,19 @@
 import { CanceledError, type AxiosAdapter, type AxiosPromise, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
-import { RequestSignal, type AbortScope } from '../internal/abort-scope';
+import { RequestSignal } from '../internal/abort-scope';
 import { removeHeader } from './headers';
 
 /**
- * Sends a request tied to its session epoch: it gets its own signal in the epoch's scope
- * (following the caller's signal, if any), and is untied when the adapter is done with
- * it, whatever response interceptors do afterwards.
+ * Sends a request tied to its session epoch by `signal` (tracked in the epoch's scope, and
+ * following the caller's signal, if any), now in `config.signal`. The caller settles the
+ * signal when the adapter is done with it (see {@link settleAfter}), whatever response
+ * interceptors do afterwards.
  */
 export function sendTied(
   config: InternalAxiosRequestConfig,
-  scope: AbortScope,
+  signal: RequestSignal,
   adapter: AxiosAdapter,
   header: string,
-  onFailure?: (error: unknown) => AxiosPromise,
 ): AxiosPromise {
-  const signal = scope.track(config.signal);
   config.signal = signal;
   const data = config.data as { getLength?: unknown } | null | undefined;
   if (data != null && typeof data.getLength === 'function' && config.headers.getContentLength() == null) {
@@ -28,54 +27,17 @@ export function sendTied(
       signal.addEventListener('abort', onAbort);
       // A length it cannot tell (a stream of unknown size) is sent chunked, as axios does.
       getLength.call(data, (error, length) => resolve(error ? undefined : length));
-    }).then(
-      (length) => {
-        signal.removeEventListener('abort', onAbort);
-        if (signal.aborted) return cancel(config, signal);
-        if (length !== undefined) config.headers.setContentLength(length);
-        // axios measures again an unknown length itself, after it subscribed to the signal,
-        // and sends even if aborted meanwhile: then at least without the token.
-        else signal.addEventListener('abort', () => removeHeader(config.headers, header));
-        return send(config, signal, adapter, onFailure);
-      },
-      (error: unknown) => {
-        signal.settle();
-        return Promise.reject(error);
-      },
-    );
+    }).then((length) => {
+      signal.removeEventListener('abort', onAbort);
+      if (signal.aborted) return Promise.reject(new CanceledError(undefined, config));
+      if (length !== undefined) config.headers.setContentLength(length);
+      // axios measures again an unknown length itself, after it subscribed to the signal,
+      // and sends even if aborted meanwhile: then at least without the token.
+      else signal.addEventListener('abort', () => removeHeader(config.headers, header));
+      return adapter(config);
+    });
   }
-  return send(config, signal, adapter, onFailure);
-}
-
-function cancel(config: InternalAxiosRequestConfig, signal: RequestSignal): AxiosPromise {
-  signal.settle();
-  return Promise.reject(new CanceledError(undefined, config));
-}
-
-function send(
-  config: InternalAxiosRequestConfig,
-  signal: RequestSignal,
-  adapter: AxiosAdapter,
-  onFailure: ((error: unknown) => AxiosPromise) | undefined,
-): AxiosPromise {
-  let pending: AxiosPromise;
-  try {
-    pending = adapter(config);
-  } catch (err) {
-    signal.settle();
-    return Promise.reject(err);
-  }
-  return pending.then(
-    (response) => {
-      settleAfter(response, signal);
-      return response;
-    },
-    (err: unknown) => {
-      signal.settle();
-      if (onFailure !== undefined) return onFailure(err);
-      throw err;
-    },
-  );
+  return adapter(config);
 }
 
 /** A retried config brings its first attempt's signal: put back the caller's own (or none). */
@@ -88,7 +50,7 @@ export function untie(config: InternalAxiosRequestConfig): void {
 }
 
 /** Unties the request when the adapter is done with it: now, or when a streamed body closes. */
-function settleAfter(response: AxiosResponse, signal: RequestSignal): void {
+export function settleAfter(response: AxiosResponse, signal: RequestSignal): void {
   const body = response.data as { once?: unknown; pipe?: unknown; destroyed?: boolean; getReader?: unknown } | null | undefined;
   if (body != null && typeof body.once === 'function' && typeof body.pipe === 'function' && body.destroyed !== true) {
     // A Node stream: tied until it closes. A logout meanwhile destroys it with the

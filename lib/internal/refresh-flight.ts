@@ -1,4 +1,4 @@
-import type { Clock } from '../clock';
+import { timer, type Clock, type Timer } from '../clock';
 import { isSessionError, SessionError } from '../errors';
 
 /** What a {@link RefreshFlight} needs from its store. */
@@ -22,9 +22,6 @@ export interface FailureCause {
   readonly network: boolean;
 }
 
-/** What `result` resolves with when the flight was superseded by a newer token. */
-export const SUPERSEDED: unique symbol = Symbol('rx-session.superseded');
-
 /** The first retry waits this long; each next one twice as long, up to {@link MAX_BACKOFF}. */
 export const FIRST_BACKOFF = 1_000;
 export const MAX_BACKOFF = 30_000;
@@ -34,34 +31,40 @@ export const MAX_BACKOFF = 30_000;
  * function, each bounded by the timeout and given its own `AbortSignal`, with backoff
  * between attempts that failed on the network, for as long as the token has life.
  *
- * `result` resolves with what the successful attempt returned, or rejects with a
- * `REFRESH_FAILED` error, or with the reason given to `cancel()`.
+ * `result` resolves with what the successful attempt returned (or `undefined` once moot:
+ * see `cancel()`), or rejects with a `REFRESH_FAILED` error, or with the reason given to `cancel()`.
  */
 export class RefreshFlight {
   readonly result: Promise<unknown>;
+  /**
+   * The app put a newer token in place meanwhile (see `cancel()`): the result, whatever it
+   * is, is moot. Set even when the refresh call had already settled and its result was on
+   * its way.
+   */
+  moot = false;
   #resolve!: (value: unknown) => void;
   #reject!: (error: unknown) => void;
   readonly #plan: FlightPlan;
   #done = false;
   #controller: AbortController | undefined;
-  #timer: unknown;
+  /** The running attempt's timeout, or the backoff before the next one. */
+  readonly #timer: Timer;
   /** The attempt a backoff timer waits to start, if one does. */
   #next: number | undefined;
 
   constructor(plan: FlightPlan) {
     this.#plan = plan;
+    this.#timer = timer(plan.clock);
     this.result = new Promise((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
     });
   }
 
-  /** Whether an attempt is running now (not waiting to retry). */
-  get attempting(): boolean {
-    return this.#controller !== undefined;
-  }
-
-  /** The running attempt's signal: a request that carries it is the refresh's own. */
+  /**
+   * The running attempt's signal, `undefined` while none runs (waiting to retry): a request
+   * that carries it is the refresh's own.
+   */
   get signal(): AbortSignal | undefined {
     return this.#controller?.signal;
   }
@@ -77,49 +80,36 @@ export class RefreshFlight {
    */
   retryNow(): void {
     const next = this.#next;
-    if (this.#done || next === undefined) return;
-    this.#plan.clock.clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#attempt(next);
-  }
-
-  /** Abandons the flight: the running attempt's signal aborts with `reason`, and `result` rejects with it. */
-  cancel(reason: SessionError): void {
-    if (this.#stop(reason)) this.#reject(reason);
+    // Its timeout timer replaces the backoff's.
+    if (!this.#done && next !== undefined) this.#attempt(next);
   }
 
   /**
-   * Abandons the flight because the app put a newer token in place itself: the running
-   * attempt's signal aborts, and `result` resolves with {@link SUPERSEDED}.
+   * Abandons the flight: the running attempt's signal aborts with `reason`, and `result`
+   * rejects with it, or, when `moot` (the app put a newer token in place itself), resolves
+   * with `undefined`: whoever started it decides what its callers get.
    */
-  supersede(): void {
-    if (this.#stop(new SessionError('REFRESH_FAILED', 'The refresh was superseded by a newer token'))) {
-      this.#resolve(SUPERSEDED);
-    }
-  }
-
-  #stop(reason: SessionError): boolean {
-    if (this.#done) return false;
+  cancel(reason: SessionError, moot = false): void {
+    if (moot) this.moot = true;
+    if (this.#done) return;
     this.#done = true;
-    if (this.#timer !== undefined) this.#plan.clock.clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#timer.clear();
     const controller = this.#controller;
     this.#controller = undefined;
     controller?.abort(reason);
-    return true;
+    if (moot) this.#resolve(undefined);
+    else this.#reject(reason);
   }
 
   #attempt(attempt: number): void {
     this.#next = undefined;
-    if (this.#done) return; // abandoned before it started
-    const { clock, timeout } = this.#plan;
+    const { timeout } = this.#plan;
     const controller = new AbortController();
     this.#controller = controller;
     const finish = (ok: boolean, value: unknown): void => {
       if (this.#done || this.#controller !== controller) return;
       this.#controller = undefined;
-      clock.clearTimeout(this.#timer);
-      this.#timer = undefined;
+      this.#timer.clear();
       if (ok) {
         this.#done = true;
         this.#resolve(value);
@@ -127,7 +117,7 @@ export class RefreshFlight {
         this.#failed(attempt, value);
       }
     };
-    this.#timer = clock.setTimeout(() => {
+    this.#timer.set(() => {
       const error = new SessionError('REFRESH_FAILED', `The refresh call took longer than \`refreshTimeout\` (${timeout} ms)`);
       controller.abort(error);
       finish(false, error);
@@ -151,23 +141,20 @@ export class RefreshFlight {
     // giving up while the token still works would be a random logout.
     const delay = Math.min(FIRST_BACKOFF * 2 ** attempt, MAX_BACKOFF, this.#plan.retryUntil() - clock.now());
     const retry = network && delay > 0;
-    const error = isSessionError(cause, 'REFRESH_FAILED') ? cause : refreshFailure(cause, retry ? delay : undefined);
-    const status = (cause as { response?: { status?: unknown } } | null)?.response?.status;
+    const answered = (cause as { response?: { status?: unknown } } | null)?.response?.status;
+    const status = typeof answered === 'number' ? answered : undefined;
+    const error = isSessionError(cause, 'REFRESH_FAILED')
+      ? cause
+      : refreshFailure(cause, status, network, retry ? delay : undefined);
     if (retry) {
       // Planned before anyone hears of the failure: a listener that calls `store.refresh()`
       // starts this attempt at once (`retryNow`).
       this.#next = attempt + 1;
-      // Only if `retryNow()` has not started it already (a clock may not cancel the timer).
-      this.#timer = clock.setTimeout(() => {
-        if (this.#next === attempt + 1) this.#attempt(attempt + 1);
-      }, delay);
+      this.#timer.set(() => this.#attempt(attempt + 1), delay);
     } else {
       this.#done = true;
     }
-    this.#plan.failed(error, retry ? delay : undefined, {
-      status: typeof status === 'number' ? status : undefined,
-      network,
-    });
+    this.#plan.failed(error, retry ? delay : undefined, { status, network });
     if (!retry) this.#reject(error);
   }
 }
@@ -199,20 +186,22 @@ export function isNetworkError(error: unknown): boolean {
   return error instanceof TypeError && /fetch|network|load failed/i.test(String(e.message));
 }
 
-/** A `REFRESH_FAILED` error describing `cause` by its status or code, never by its message (it may quote a token). */
-function refreshFailure(cause: unknown, retryIn: number | undefined): SessionError {
+/**
+ * A `REFRESH_FAILED` error describing `cause` by its `status` (HTTP), or whether it failed on
+ * the `network`, or its code, never by its message (it may quote a token).
+ */
+function refreshFailure(cause: unknown, status: number | undefined, network: boolean, retryIn: number | undefined): SessionError {
   const e = (typeof cause === 'object' && cause !== null ? cause : {}) as {
-    response?: { status?: unknown; data?: { error?: unknown } };
+    response?: { data?: { error?: unknown } };
     code?: unknown;
     name?: unknown;
   };
-  const status = e.response?.status;
   const oauth = e.response?.data?.error;
   const code = typeof e.code === 'string' && /^[A-Z][A-Z0-9_]{0,40}$/.test(e.code) ? ` (${e.code})` : '';
   const what =
-    typeof status === 'number'
+    status !== undefined
       ? `with HTTP ${status}${typeof oauth === 'string' && /^[a-z_]{1,40}$/.test(oauth) ? ` ${oauth}` : ''}`
-      : isNetworkError(cause)
+      : network
         ? `on the network${code}`
         : `with ${typeof e.name === 'string' && /^\w{1,40}$/.test(e.name) ? e.name : 'a non-network error'}${code}`;
   const next = retryIn === undefined ? '' : `; retrying in ${retryIn} ms`;

@@ -1,4 +1,4 @@
-import type { Session } from '../session';
+import type { AuthenticatedSession, Session } from '../session';
 import type { AbortScope } from './abort-scope';
 
 /**
@@ -7,9 +7,9 @@ import type { AbortScope } from './abort-scope';
  *
  * Kept out of the public class so that apps cannot reach around the store's rules.
  */
-export interface StoreLink {
+export interface StoreLink<TUser = unknown> {
   /** The current session and the scope of its epoch (`null` while anonymous). */
-  state(): StoreState;
+  state(): StoreState<TUser>;
   /**
    * Registers a binding. `sync` is called at once and then synchronously on every
    * change, before subscribers of `session$` hear of it; `detach` when the store is
@@ -32,7 +32,7 @@ export interface StoreLink {
    * A request got a 401 with the current token: the shared refresh (rejects when it
    * fails, or at once for the refresh's own request, known by its `signal`).
    */
-  recover(signal: unknown): Promise<unknown>;
+  recover(signal: unknown): Promise<AuthenticatedSession<TUser>>;
   /** Whether the store has a `refresh` to recover with. */
   canRefresh(): boolean;
 }
@@ -51,17 +51,22 @@ export function isProbe(wait: Promise<void> | ProbeTicket): wait is ProbeTicket 
   return !(wait instanceof Promise);
 }
 
+/** What became of a probe: the server took the token, refused it, or never answered. */
 export type ProbeOutcome = 'ok' | 'refused' | 'none';
 
 /** The store's state as a binding needs it. */
-export interface StoreState {
-  readonly session: Session;
+export interface StoreState<TUser = unknown> {
+  /** The current session. */
+  readonly session: Session<TUser>;
+  /** Its epoch's scope, which its requests are tied to; `null` while anonymous. */
   readonly scope: AbortScope | null;
 }
 
 /** A binding registered with a store. */
 export interface Binding {
+  /** Brings the binding in line with the store's state (its defaults, say). */
   sync(): void;
+  /** Unbinds it: the store was disposed. */
   detach(): void;
 }
 

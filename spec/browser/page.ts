@@ -4,7 +4,7 @@
  * through `page.evaluate` on `window`.
  */
 import axios, { type AxiosResponse } from 'axios';
-import { SessionStore, bindAxios, isSessionError } from '../../lib/index';
+import { SessionStore, bindAxios, createFetch, getSessionEnd, isSessionError } from '../../lib/index';
 
 /** A serialisable summary of how one axios request settled, as `page.evaluate` returns it. */
 export interface Outcome {
@@ -111,7 +111,7 @@ async function probe(options: ProbeOptions): Promise<Outcome> {
   }
 }
 
-const globals = { SessionStore, bindAxios, isSessionError, axios, outcome, within, probe };
+const globals = { SessionStore, bindAxios, createFetch, getSessionEnd, isSessionError, axios, outcome, within, probe };
 
 /** What the page puts on `window`; specs cast `window` to this inside `page.evaluate`. */
 export type PageGlobals = typeof globals & {

@@ -259,6 +259,25 @@ describe('failure policy', () => {
     store.dispose();
   });
 
+  it('with a clock that cannot cancel timers, a refresh that succeeded is not timed out afterwards', async () => {
+    const clock = virtualClock();
+    const r = refresher();
+    // Its `refreshTimeout` timer still fires after the success: it must abort nothing, nor fail anything.
+    const store = new SessionStore({ refresh: r.fn, clock: { ...clock, clearTimeout: () => undefined }, refreshTimeout: 5_000 });
+    const events: SessionEvent[] = [];
+    store.events$.subscribe((e) => events.push(e));
+    store.login('old');
+    const refreshed = store.refresh();
+    await settle();
+    r.calls[0]?.resolve('new');
+    await refreshed;
+    await clock.advance(5_000);
+    expect(r.calls[0]?.ctx.signal.aborted).toBe(false);
+    expect(events.map((e) => e.type)).toEqual(['login', 'refresh']);
+    expect(store.session.token).toBe('new');
+    store.dispose();
+  });
+
   it.each([
     ['an axios network error', () => new AxiosError('Network Error', 'ERR_NETWORK'), true],
     ['an axios timeout', () => new AxiosError('timeout of 5000ms exceeded', 'ECONNABORTED'), true],

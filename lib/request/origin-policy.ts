@@ -35,8 +35,8 @@ export interface UrlConfig {
 /**
  * Normalises one `allowedOrigins` entry to its origin, or throws a `TypeError` naming it.
  */
-export function parseAllowedOrigin(entry: unknown, index: number): string {
-  const where = `\`bindAxios()\` option \`allowedOrigins[${index}]\``;
+export function parseAllowedOrigin(entry: unknown, index: number, api = 'bindAxios()'): string {
+  const where = `\`${api}\` option \`allowedOrigins[${index}]\``;
   if (typeof entry !== 'string') throw new TypeError(`${where} must be an origin string; got ${typeof entry}`);
   let url: URL;
   try {
@@ -54,8 +54,8 @@ export function parseAllowedOrigin(entry: unknown, index: number): string {
 }
 
 /** `'relative'` for a URL that resolves against the page (or `baseURL`), else its origin. */
-type Target = string;
-const RELATIVE: Target = 'relative';
+export type Target = string;
+export const RELATIVE: Target = 'relative';
 
 function probeBase(host: string): string {
   // The page's scheme, so that a protocol-relative URL gets the origin the browser gives it.
@@ -79,7 +79,7 @@ let lastBaseTarget: Target = RELATIVE;
  * Where a relative URL goes in a browser: the page's origin, unless a `<base href>`
  * points elsewhere, in which case that origin (then judged like any other).
  */
-function documentBaseTarget(): Target {
+export function documentBaseTarget(): Target {
   const g = globalThis as { document?: { baseURI?: unknown }; location?: { origin?: unknown } };
   const baseURI = g.document?.baseURI;
   if (typeof baseURI !== 'string' || typeof g.location?.origin !== 'string') return RELATIVE;

@@ -1,0 +1,183 @@
+import axios, { type AxiosAdapter, type AxiosError, type AxiosResponse } from 'axios';
+import type { SessionError } from '../errors';
+import type { AbortScope, RequestSignal, SignalLike } from '../internal/abort-scope';
+import type { ProbeOutcome } from '../internal/store-link';
+import type { Exchange, Outcome } from '../request/protocol';
+import type { SessionView } from '../request/session-view';
+import { isUnauthorized } from './bind-options';
+import { sessionCancel } from './delivery';
+import { headerOf, removeHeader, stampHeader } from './headers';
+import { replayable } from '../request/store-of';
+import { asCallerSees, waitFor } from './recovery';
+import type { RedirectGuards } from './redirect-guard';
+import { sendTied, settleAfter, untie } from './send-tied';
+import type { Stamp, Tagged } from './tags';
+
+/**
+ * Node's fields that hold a request's raw text, headers included (`ClientRequest._header`
+ * and `outputData`, a socket's `_pendingData`). axios' `toJSON()` walks the whole config,
+ * and reaches them through a streamed body (`data` piped into the request) or a custom
+ * `httpAgent` (its sockets): listed in `redact`, they show as redacted, not as the token.
+ */
+export const RAW_REQUEST: readonly string[] = ['_header', '_pendingData', 'outputData'];
+
+/** What an exchange needs of its binding (see `AxiosBinding`): read on every request, so plain fields. */
+export interface ExchangeHost {
+  /** The value's stamp, kept on the config so that another binding recognises it. */
+  stampOf(value: string): Stamp;
+  readonly redirects: RedirectGuards;
+  /** `redirects.everyRequest`. */
+  readonly guardsEveryRedirect: boolean;
+  readonly shouldRefresh: (error: AxiosError) => boolean;
+  /** Whether the request's URL may receive the token (the origin policy), and it goes where the instance's requests go. */
+  mayCarryToken(config: Tagged): boolean;
+  /** The `redact` list shared by the requests that bring none (see `redactList`), if still good. */
+  readonly redactShared: string[];
+  /** The shared `redact` list, made again if code pushed onto it. */
+  redactList(): string[];
+}
+
+/** One axios request at the fence, as the request protocol sees it (see `dispatch`). */
+export class AxiosExchange implements Exchange<AxiosResponse> {
+  issuedIn: AbortScope | null | undefined;
+  readonly skipAuth: boolean;
+  readonly caller: SignalLike | undefined;
+  retried: boolean;
+  readonly #host: ExchangeHost;
+  readonly #view: SessionView;
+  readonly #config: Tagged;
+  readonly #real: AxiosAdapter;
+
+  constructor(host: ExchangeHost, view: SessionView, config: Tagged, real: AxiosAdapter) {
+    this.#host = host;
+    this.#view = view;
+    this.#config = config;
+    this.#real = real;
+    this.issuedIn = config.rxSessionEpoch;
+    this.skipAuth = config.skipAuth === true;
+    this.caller = config.signal;
+    this.retried = config.rxSessionRetried === true;
+  }
+
+  mayCarryToken(): boolean {
+    return this.#host.mayCarryToken(this.#config);
+  }
+
+  stamp(value: string | null): boolean {
+    const config = this.#config;
+    if (value === null) {
+      dropToken(this.#view, config);
+      return false;
+    }
+    const { header } = this.#view;
+    const headers = config.headers;
+    if (headers[header] !== value) stampHeader(headers, header, value);
+    const host = this.#host;
+    config.rxSessionStamp = host.stampOf(value);
+    this.#redact();
+    if (host.guardsEveryRedirect || typeof config.beforeRedirect === 'function') host.redirects.guard(config);
+    return headers[header] === value || headerOf(headers, header) === value;
+  }
+
+  send(signal: RequestSignal | null): Promise<AxiosResponse> {
+    const config = this.#config;
+    if (config.signal !== this.caller) untie(config); // an earlier attempt's signal: the caller's own (or none) again
+    if (this.issuedIn !== undefined) config.rxSessionEpoch = this.issuedIn;
+    if (this.retried) config.rxSessionRetried = true;
+    return signal === null ? this.#real(config) : sendTied(config, signal, this.#real, this.#view.header);
+  }
+
+  release(response: AxiosResponse, signal: RequestSignal): void {
+    settleAfter(response, signal);
+  }
+
+  wait<T>(until: Promise<T>): Promise<T> {
+    untie(this.#config);
+    return waitFor(this.#config, until);
+  }
+
+  ended(reason: SessionError | undefined, outcome?: Outcome<AxiosResponse>): unknown {
+    if (outcome === undefined) {
+      dropToken(this.#view, this.#config);
+      return sessionCancel(this.#config, reason, undefined, 'canceled: the session this request was issued in has ended');
+    }
+    if (!outcome.ok && axios.isCancel(outcome.error)) return outcome.error;
+    return sessionCancel(this.#config, reason, outcome.ok ? (outcome.value.request as unknown) : undefined);
+  }
+
+  /**
+   * A 5xx says nothing of the token (a gateway, an outage): no answer. A 401 (see
+   * `shouldRefresh`) refuses it, also when the caller's `validateStatus` accepts it.
+   */
+  verdict(outcome: Outcome<AxiosResponse>): ProbeOutcome {
+    let status: number | undefined;
+    let error: () => AxiosError;
+    if (outcome.ok) {
+      const response = outcome.value;
+      status = response.status;
+      if (status < 400) return 'ok';
+      // As axios would have rejected it: the same message and code for `shouldRefresh`.
+      error = () =>
+        new axios.AxiosError(
+          `Request failed with status code ${String(status)}`,
+          axios.AxiosError.ERR_BAD_REQUEST,
+          this.#config,
+          response.request,
+          response,
+        );
+    } else {
+      const failure = outcome.error;
+      status = axios.isCancel(failure) ? undefined : (failure as Partial<AxiosError> | null)?.response?.status;
+      error = () => failure as AxiosError;
+    }
+    return status === undefined || status >= 500 ? 'none' : this.#asksRefresh(error()) ? 'refused' : 'ok';
+  }
+
+  asksRefresh(outcome: Outcome<AxiosResponse>): boolean {
+    return !outcome.ok && !axios.isCancel(outcome.error) && this.#view.active && this.#asksRefresh(outcome.error as AxiosError);
+  }
+
+  replayable(): boolean {
+    return replayable(this.#config.data);
+  }
+
+  #asksRefresh(error: AxiosError): boolean {
+    const { shouldRefresh } = this.#host;
+    if (shouldRefresh === isUnauthorized) return error.response?.status === 401;
+    try {
+      return shouldRefresh(asCallerSees(error, this.#config));
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Lists the header in axios' `redact`, so that a serialised error of this request never
+   * shows it, along with the Node internals that hold the raw request text (see {@link RAW_REQUEST}).
+   */
+  #redact(): void {
+    const config = this.#config;
+    const list = config.redact;
+    const { header } = this.#view;
+    if (list === undefined) {
+      const shared = this.#host.redactShared;
+      config.redact = shared.length === RAW_REQUEST.length + 1 && shared[0] === header ? shared : this.#host.redactList();
+    } else if (!list.includes(header) || !list.includes(RAW_REQUEST[0] as string)) {
+      config.redact = [...list, ...[header, ...RAW_REQUEST].filter((key) => !list.includes(key))];
+    }
+  }
+}
+
+/** Removes the session's token (current, recent, or stamped on this config); keeps any other value. */
+export function dropToken(view: SessionView, config: Tagged): void {
+  const headers = config.headers;
+  // A config another binding stamped under another header (moved here, or re-sent after
+  // a re-bind with another `header`): that token goes too.
+  const stamp = config.rxSessionStamp;
+  if (stamp !== undefined && stamp.header !== view.header && stamp.is(headerOf(headers, stamp.header))) {
+    removeHeader(headers, stamp.header);
+  }
+  const sent = headerOf(headers, view.header);
+  if (typeof sent !== 'string') return;
+  if (view.recent.includes(sent) || stamp?.is(sent) === true) removeHeader(headers, view.header);
+}

@@ -1,0 +1,140 @@
+import type { SessionError } from '../errors';
+import { follow, type AbortScope, type RequestSignal, type SignalLike } from '../internal/abort-scope';
+import type { ProbeOutcome } from '../internal/store-link';
+import type { Exchange, Outcome } from '../request/protocol';
+import { replayable } from '../request/store-of';
+import type { SessionView } from '../request/session-view';
+import type { FetchSettings, SessionRequestInit } from './fetch-options';
+import { release, tieBody } from './tied-body';
+
+/** What an exchange needs of its fetch function (see `createFetch`). */
+export interface FetchHost {
+  readonly view: SessionView;
+  readonly settings: FetchSettings;
+  /** Whether `url` may receive the token (`request`: it came as a `Request`, resolved already). */
+  mayCarryToken(url: string, request: boolean): boolean;
+}
+
+const noop = (): void => undefined;
+
+/** One call of a fetch function made by `createFetch`, as the request protocol sees it (see `dispatch`). */
+export class FetchExchange implements Exchange<Response> {
+  issuedIn: AbortScope | null | undefined;
+  readonly skipAuth: boolean;
+  readonly caller: SignalLike | undefined;
+  retried = false;
+  readonly #host: FetchHost;
+  readonly #url: string;
+  /** The `Request` the caller passed, if any: it keeps its own method, headers and body. */
+  #request: Request | undefined;
+  readonly #init: RequestInit;
+  readonly #headers: Headers;
+
+  constructor(host: FetchHost, input: RequestInfo | URL, init: SessionRequestInit | undefined) {
+    this.#host = host;
+    const { skipAuth, ...rest } = init ?? {};
+    this.skipAuth = skipAuth === true;
+    this.#init = rest;
+    if (isRequest(input)) {
+      this.#request = input;
+      this.#url = input.url;
+      this.#headers = new Headers(rest.headers ?? input.headers);
+      this.caller = rest.signal ?? input.signal;
+    } else {
+      const base = host.settings.baseURL;
+      this.#url = base === undefined ? String(input) : new URL(String(input), base).href;
+      this.#headers = new Headers(rest.headers);
+      this.caller = rest.signal ?? undefined;
+    }
+    this.issuedIn = host.view.scope;
+  }
+
+  mayCarryToken(): boolean {
+    return this.#host.mayCarryToken(this.#url, this.#request !== undefined);
+  }
+
+  stamp(value: string | null): boolean {
+    const { header, recent } = this.#host.view;
+    if (value !== null) {
+      this.#headers.set(header, value);
+      return true;
+    }
+    // A value of the session's (current or recent) goes; a caller's own value stays.
+    const sent = this.#headers.get(header);
+    if (sent !== null && recent.includes(sent)) this.#headers.delete(header);
+    return false;
+  }
+
+  send(tied: RequestSignal | null): Promise<Response> {
+    const fetch = this.#host.settings.fetch ?? globalThis.fetch;
+    const request = this.#request;
+    // Kept for the one retry after a 401: a `Request`'s body can be read once.
+    if (request !== undefined && request.body !== null && !this.retried && tied !== null && this.#host.view.canRefresh) {
+      this.#request = request.clone();
+    }
+    const init: RequestInit = { ...this.#init, headers: this.#headers };
+    if (tied === null) return fetch(request ?? this.#url, init);
+    const controller = new AbortController();
+    init.signal = controller.signal;
+    if (tied.aborted) controller.abort(tied.reason);
+    else tied.addEventListener('abort', () => controller.abort(tied.reason));
+    return fetch(request ?? this.#url, init);
+  }
+
+  release(response: Response, signal: RequestSignal): void {
+    tieBody(response, signal);
+  }
+
+  wait<T>(until: Promise<T>): Promise<T> {
+    const caller = this.caller;
+    if (caller === undefined) return until;
+    if (caller.aborted) return Promise.reject(caller.reason);
+    // One listener on the caller's signal however many requests wait on it (see `follow`).
+    const follower = follow(caller);
+    return new Promise<T>((resolve, reject) => {
+      // As an aborted fetch does: it rejects with the signal's reason.
+      follower.addEventListener('abort', () => reject(caller.reason));
+      void until.then((value) => {
+        follower.settle();
+        resolve(value);
+      });
+    });
+  }
+
+  ended(reason: SessionError | undefined, outcome?: Outcome<Response>): unknown {
+    if (outcome?.ok === true) void outcome.value.body?.cancel(reason).catch(noop);
+    return reason ?? new DOMException('The session ended', 'AbortError');
+  }
+
+  verdict(outcome: Outcome<Response>): ProbeOutcome {
+    if (!outcome.ok) return 'none';
+    const { status } = outcome.value;
+    return status < 400 ? 'ok' : status >= 500 ? 'none' : this.asksRefresh(outcome) ? 'refused' : 'ok';
+  }
+
+  asksRefresh(outcome: Outcome<Response>): boolean {
+    if (!outcome.ok) return false;
+    try {
+      return this.#host.settings.shouldRefresh(outcome.value);
+    } catch {
+      return false;
+    }
+  }
+
+  replayable(): boolean {
+    return replayable(this.#init.body);
+  }
+
+  discard(outcome: Outcome<Response>): void {
+    if (!outcome.ok) return;
+    release(outcome.value);
+    void outcome.value.body?.cancel().catch(noop);
+  }
+}
+
+/** A `Request` (of any realm, or a polyfill's): what `fetch` reads its method, headers and body from. */
+function isRequest(input: unknown): input is Request {
+  if (typeof input !== 'object' || input === null || input instanceof URL) return false;
+  const r = input as Partial<Request>;
+  return typeof r.url === 'string' && typeof r.method === 'string' && typeof r.clone === 'function';
+}

@@ -1,0 +1,52 @@
+import { parseAllowedOrigin } from './origin-policy';
+
+/** The options every client binding takes (`bindAxios`, `createFetch`), with defaults applied. */
+export interface ClientSettings {
+  readonly header: string;
+  readonly scheme: string;
+  readonly allowedOrigins: ReadonlySet<string>;
+}
+
+// RFC 9110 `token`: what a header name, and an auth scheme, may be made of.
+const HTTP_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/**
+ * Checks a binding's options object: an object with only `keys`, and valid shared options.
+ * A bad one throws a `TypeError` naming it (`api` is how the message names the call).
+ */
+export function parseClientOptions(api: string, options: unknown, keys: readonly string[]): ClientSettings {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new TypeError(`\`${api}\` options must be an object; got ${options === null ? 'null' : typeof options}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!keys.includes(key)) {
+      throw new TypeError(`\`${api}\` got an unknown option \`${key}\`; expected one of: ${keys.join(', ')}`);
+    }
+  }
+  const {
+    header = 'Authorization',
+    scheme = 'Bearer',
+    allowedOrigins = [],
+  } = options as { header?: unknown; scheme?: unknown; allowedOrigins?: unknown };
+  if (typeof header !== 'string' || !HTTP_TOKEN.test(header)) {
+    throw new TypeError(`\`${api}\` option \`header\` must be a header name such as 'Authorization'`);
+  }
+  if (typeof scheme !== 'string' || (scheme !== '' && !HTTP_TOKEN.test(scheme))) {
+    throw new TypeError(`\`${api}\` option \`scheme\` must be a word such as 'Bearer', or '' for the raw token`);
+  }
+  if (!Array.isArray(allowedOrigins)) {
+    throw new TypeError(`\`${api}\` option \`allowedOrigins\` must be an array of origin strings`);
+  }
+  return {
+    header,
+    scheme,
+    allowedOrigins: new Set(allowedOrigins.map((entry: unknown, i) => parseAllowedOrigin(entry, i, api))),
+  };
+}
+
+/** Checks an optional function option; a bad one throws a `TypeError` naming it. */
+export function functionOption<T>(api: string, name: string, value: unknown, fallback: T, shape: string): T {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'function') throw new TypeError(`\`${api}\` option \`${name}\` must be a function \`${shape}\``);
+  return value as T;
+}
