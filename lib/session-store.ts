@@ -1,12 +1,12 @@
-import { Subject, config, type Observable, distinctUntilChanged, map } from 'rxjs';
+import { Subject, type Observable, distinctUntilChanged, map } from 'rxjs';
 import { describe, SessionError } from './errors';
 import { when, type SessionEvent } from './events';
 import { AbortScope } from './internal/abort-scope';
-import { ExpiryTimer } from './internal/expiry-timer';
-import { ProbeGate } from './internal/probe-gate';
-import { RefreshCoordinator } from './internal/refresh-coordinator';
-import { StateCell, type SessionChange } from './internal/state-cell';
-import { STORE_BRAND, storeLinks, type Binding } from './internal/store-link';
+import { Bindings } from './internal/bindings';
+import { Lifecycle } from './internal/lifecycle';
+import { SessionFence } from './internal/session-fence';
+import { StateCell } from './internal/state-cell';
+import { STORE_BRAND, storeLinks } from './internal/store-link';
 import {
   ANONYMOUS,
   needsSession,
@@ -46,13 +46,13 @@ import { parseStoreOptions, type SessionStoreOptions, type StoreSettings } from 
 export class SessionStore<TUser = unknown> {
   readonly #cell: StateCell<TUser>;
   readonly #logouts = new Subject<LogoutEvent<TUser>>();
-  readonly #bindings = new Set<Binding>();
+  readonly #bindings = new Bindings();
   readonly #events = new Subject<SessionEvent>();
   readonly #settings: StoreSettings<TUser>;
-  // The token's lifecycle, in three parts told of every change, in this order.
-  readonly #gate: ProbeGate<TUser>;
-  readonly #expiry: ExpiryTimer<TUser>;
-  readonly #refresher: RefreshCoordinator<TUser>;
+  /** The token's lifecycle: the probe gate, the expiry timer and the refresh coordinator. */
+  readonly #life: Lifecycle<TUser>;
+  /** How the state changes (see `SessionFence`): every change goes through it. */
+  readonly #fence: SessionFence<TUser>;
 
   /**
    * The current session and every change after it. A subscriber gets the current
@@ -85,29 +85,21 @@ export class SessionStore<TUser = unknown> {
    */
   constructor(options: SessionStoreOptions<TUser> = {}) {
     const settings = (this.#settings = parseStoreOptions<TUser>(options));
-    const gate = (this.#gate = new ProbeGate<TUser>(settings));
-    const refresher = (this.#refresher = new RefreshCoordinator<TUser>(
-      {
-        apply: (session, extended) =>
-          this.#commit(session, this.#cell.state.scope, undefined, undefined, this.#event('refresh', session), extended),
-        end: (reason) => this.logout(reason),
-        emit: (fn) => this.#cell.push(fn),
-        event: (event) => this.#cell.push(() => this.#events.next(event)),
-      },
-      settings,
-      gate,
-    ));
-    this.#expiry = new ExpiryTimer<TUser>(
-      settings,
-      settings.refresh === undefined ? () => this.logout('expired') : () => refresher.due(),
-    );
+    const life = (this.#life = new Lifecycle<TUser>(settings, {
+      refreshed: (session, extended) =>
+        this.#fence.commit(session, this.#cell.state.scope, undefined, undefined, this.#event('refresh', session), extended),
+      end: (reason) => this.logout(reason),
+      event: (event) => this.#cell.push(() => this.#events.next(event)),
+    }));
+    const { gate, refresher } = life;
     const initial =
       options.initial === undefined ? ANONYMOUS : sessionFromLogin<TUser>(options.initial, 'new SessionStore({ initial })');
-    this.#expiry.assertUsable(initial, 'new SessionStore({ initial })');
+    life.assertUsable(initial, 'new SessionStore({ initial })');
     const cell = (this.#cell = new StateCell<TUser>({
       session: initial,
       scope: initial === ANONYMOUS ? null : new AbortScope(),
     }));
+    this.#fence = new SessionFence<TUser>(cell, this.#bindings, life, { logouts: this.#logouts, events: this.#events });
     this.session$ = cell.session$;
     this.token$ = this.session$.pipe(
       map((s) => s.token),
@@ -123,13 +115,16 @@ export class SessionStore<TUser = unknown> {
     Object.defineProperty(this, STORE_BRAND, { value: true, writable: true });
     storeLinks.set(this, {
       state: () => cell.state,
-      attach: (binding) => this.#attach(binding),
+      attach: (binding) => {
+        this.#assertAlive('bindAxios()');
+        return this.#bindings.add(binding);
+      },
       hold: (signal) => refresher.hold(signal),
       answered: (ticket, outcome) => gate.answered(ticket, outcome),
       recover: (signal) => refresher.recover(signal),
       canRefresh: () => settings.refresh !== undefined,
     });
-    this.#tell({ next: cell.state });
+    life.start(cell);
   }
 
   /** A synchronous snapshot of the current session. */
@@ -157,8 +152,8 @@ export class SessionStore<TUser = unknown> {
   login(tokenOrCredentials: string | Credentials<TUser>): AuthenticatedSession<TUser> {
     this.#assertAlive('login()');
     const session = sessionFromLogin<TUser>(tokenOrCredentials, 'login()');
-    this.#expiry.assertUsable(session, 'login()');
-    this.#commit(session, new AbortScope(), 'replaced', undefined, this.#event('login', session));
+    this.#life.assertUsable(session, 'login()');
+    this.#fence.commit(session, new AbortScope(), 'replaced', undefined, this.#event('login', session));
     return session;
   }
 
@@ -175,8 +170,8 @@ export class SessionStore<TUser = unknown> {
     const { session, scope } = this.#cell.state;
     if (session.status !== 'authenticated') throw needsSession('update()');
     const next = sessionFromUpdate(session, changes, 'update()');
-    this.#expiry.assertUsable(next, 'update()');
-    if (next !== session) this.#commit(next, scope, undefined, undefined, this.#event('update', next));
+    this.#life.assertUsable(next, 'update()');
+    if (next !== session) this.#fence.commit(next, scope, undefined, undefined, this.#event('update', next));
     return next;
   }
 
@@ -198,7 +193,7 @@ export class SessionStore<TUser = unknown> {
     }
     const ended = this.#cell.state.session;
     if (ended.status !== 'authenticated') return;
-    this.#commit(
+    this.#fence.commit(
       ANONYMOUS,
       null,
       reason,
@@ -226,15 +221,17 @@ export class SessionStore<TUser = unknown> {
    * ```ts
    * const store = new SessionStore({
    *   refresh: async (session, { config }) => {
-   *     const res = await auth.post('/token', { refresh_token: session.refreshToken }, config);
-   *     return { token: res.data.access_token, refreshToken: res.data.refresh_token };
+   *     // An OAuth 2 token endpoint: a form-encoded body; `expires_in` is in seconds.
+   *     const body = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: session.refreshToken ?? '', client_id: 'my-app' });
+   *     const { data } = await auth.post('/oauth/token', body, config);
+   *     return { token: data.access_token, refreshToken: data.refresh_token, expiresAt: Date.now() + data.expires_in * 1000 };
    *   },
    * });
    * await store.refresh();
    * ```
    */
   refresh(): Promise<AuthenticatedSession<TUser>> {
-    return this.#cell.closed ? Promise.reject(disposed('refresh()')) : this.#refresher.refresh(true);
+    return this.#cell.closed ? Promise.reject(disposed('refresh()')) : this.#life.refresher.refresh(true);
   }
 
   /**
@@ -248,88 +245,11 @@ export class SessionStore<TUser = unknown> {
     cell.closed = true;
     storeLinks.delete(this);
     (this as unknown as Record<symbol, boolean>)[STORE_BRAND] = false;
-    cell.hold(() => {
-      const previous = cell.state;
-      cell.state = { session: ANONYMOUS, scope: null };
-      for (const binding of [...this.#bindings]) reporting(() => binding.detach());
-      this.#bindings.clear();
-      const reason = ended('disposed');
-      const why = (): SessionError => reason;
-      // Ends the lifecycle as a logout would: the probes, the timer, the refresh.
-      this.#tell({ next: cell.state, ended: why });
-      previous.scope?.end(why);
-      const { refreshing } = this.#refresher;
-      cell.push(() => {
-        // `false` first if a refresh was running (one whose own `false` is still queued, say,
-        // as a listener of its outcome disposed): `refreshing$` ends as after a logout.
-        refreshing.next(false);
-        refreshing.complete();
-        cell.end();
-        this.#logouts.complete();
-        this.#events.complete();
-      });
-    });
-  }
-
-  /**
-   * Makes `session` current. The order is what makes logout a fence: the state the
-   * request interceptors read changes first, then every binding's defaults, then the
-   * old epoch's requests are aborted, and only then do subscribers hear of it (with the
-   * `logout$` event, if any, right after the session it belongs to).
-   */
-  #commit(
-    session: Session<TUser>,
-    scope: AbortScope | null,
-    endReason: LogoutReason | undefined,
-    logout: LogoutEvent<TUser> | undefined,
-    event: SessionEvent,
-    extended?: boolean,
-  ): void {
-    const cell = this.#cell;
-    cell.hold(() => {
-      const previous = cell.state;
-      // Queued before the old epoch's abort listeners run: a listener that calls back
-      // into the store queues its own emission after this one.
-      cell.set({ session, scope }, () => {
-        if (logout !== undefined) this.#logouts.next(logout);
-        this.#events.next(event);
-      });
-      for (const binding of this.#bindings) reporting(() => binding.sync());
-      let reason: SessionError | undefined;
-      const why =
-        previous.scope !== null && previous.scope !== scope && endReason !== undefined
-          ? (): SessionError => (reason ??= ended(endReason))
-          : undefined;
-      // A refresh of the ended epoch is abandoned before its requests are aborted.
-      this.#tell({ next: cell.state, ended: why, extended });
-      if (why !== undefined) previous.scope?.end(why);
-    });
-  }
-
-  /**
-   * Tells the lifecycle's parts of `change`, in order. A part may make a change itself (the
-   * expiry timer ends a session found expired; an abort listener of the refresh the
-   * coordinator abandons logs in): every part hears of that one at once, and those after it
-   * then hear of this one with what is current now, not a state already replaced.
-   */
-  #tell(change: SessionChange<TUser>): void {
-    for (const part of [this.#gate, this.#expiry, this.#refresher]) {
-      const now = this.#cell.state;
-      part.changed(now === change.next ? change : { next: now, ended: change.ended });
-    }
+    this.#fence.close();
   }
 
   #event(type: 'login' | 'update' | 'refresh', session: AuthenticatedSession<TUser>): SessionEvent {
     return { type, ...when(this.#settings.clock.now()), expiresAt: session.expiresAt };
-  }
-
-  #attach(binding: Binding): () => void {
-    this.#assertAlive('bindAxios()');
-    this.#bindings.add(binding);
-    binding.sync();
-    return () => {
-      this.#bindings.delete(binding);
-    };
   }
 
   #assertAlive(api: string): void {
@@ -337,29 +257,6 @@ export class SessionStore<TUser = unknown> {
   }
 }
 
-/**
- * Runs a binding's step (bringing its defaults in line, or unbinding it). One whose
- * defaults cannot be written (an app that froze `defaults.headers.common`) must not stop
- * a logout or `dispose()` halfway: the fence reads the store's state, not the defaults.
- * The error is reported as RxJS reports a subscriber's: to `config.onUnhandledError` if
- * set, else rethrown asynchronously.
- */
-function reporting(step: () => void): void {
-  try {
-    step();
-  } catch (err) {
-    setTimeout(() => {
-      const report = config.onUnhandledError;
-      if (report === null) throw err;
-      report(err);
-    });
-  }
-}
-
 function disposed(api: string): SessionError {
   return new SessionError('DISPOSED', `\`${api}\` was called on a disposed SessionStore; create a new one`);
-}
-
-function ended(reason: LogoutReason): SessionError {
-  return new SessionError('SESSION_ENDED', `The session ended (${reason}); its requests were cancelled`, { reason });
 }

@@ -52,7 +52,7 @@ export class AxiosBinding implements ExchangeHost {
   constructor(link: StoreLink, instance: AxiosInstance, settings: BindSettings) {
     this.#view = new SessionView(link, settings);
     this.#instance = instance;
-    this.#policy = createOriginPolicy(settings.allowedOrigins, () => instance.defaults.baseURL);
+    this.#policy = createOriginPolicy(settings.allowedOrigins, instance);
     // axios (follow-redirects) drops `Authorization` on a redirect to another origin by
     // itself, but no other header: a custom one needs a guard on every request. Either
     // needs one around a request's own `beforeRedirect` (which may end the session).
@@ -173,7 +173,7 @@ export class AxiosBinding implements ExchangeHost {
 
   /** `runWhen`: called when axios builds the chain, synchronously inside `get()`. */
   #noteEpoch(config: Tagged): void {
-    this.#refresh();
+    this.#view.sync();
     // A retried config brings its first attempt's signal, aborted if the session ended:
     // axios would refuse to dispatch it. The caller's own signal (or none) again.
     if (config.signal != null) untie(config);
@@ -223,8 +223,8 @@ export class AxiosBinding implements ExchangeHost {
   }
 
   #dispatchNow(config: Tagged, original: Original): AxiosPromise {
-    this.#refresh();
-    untie(config);
+    this.#view.sync();
+    if (config.signal != null) untie(config);
     const real = typeof original === 'function' ? original : getAdapter(original ?? axios.defaults.adapter, config);
     if (config.rxSessionBinding !== this) {
       // A copy of this instance's defaults (`axios.create(api.defaults)`): it never carries

@@ -74,7 +74,10 @@ export class AxiosExchange implements Exchange<AxiosResponse> {
     if (headers[header] !== value) stampHeader(headers, header, value);
     const host = this.#host;
     config.rxSessionStamp = host.stampOf(value);
-    this.#redact();
+    const shared = host.redactShared;
+    // Most requests bring no `redact` list: they share one (see `redactList`).
+    if (config.redact === undefined && shared[0] === header && shared.length === RAW_REQUEST.length + 1) config.redact = shared;
+    else this.#redact();
     if (host.guardsEveryRedirect || typeof config.beforeRedirect === 'function') host.redirects.guard(config);
     return headers[header] === value || headerOf(headers, header) === value;
   }
@@ -84,11 +87,18 @@ export class AxiosExchange implements Exchange<AxiosResponse> {
     if (config.signal !== this.caller) untie(config); // an earlier attempt's signal: the caller's own (or none) again
     if (this.issuedIn !== undefined) config.rxSessionEpoch = this.issuedIn;
     if (this.retried) config.rxSessionRetried = true;
-    return signal === null ? this.#real(config) : sendTied(config, signal, this.#real, this.#view.header);
+    if (signal === null) return this.#real(config);
+    const data = config.data as { getLength?: unknown } | null | undefined;
+    if (data == null || typeof data.getLength !== 'function') {
+      config.signal = signal;
+      return this.#real(config);
+    }
+    return sendTied(config, signal, this.#real, this.#view.header);
   }
 
   release(response: AxiosResponse, signal: RequestSignal): void {
-    settleAfter(response, signal);
+    if (response.data == null) signal.settle();
+    else settleAfter(response, signal);
   }
 
   wait<T>(until: Promise<T>): Promise<T> {

@@ -45,7 +45,7 @@ export function createFetch<TUser>(
 ): (input: RequestInfo | URL, init?: SessionRequestInit) => Promise<Response> {
   const link = linkOf(store, 'createFetch()', 'createFetch(store)');
   const settings = parseFetchOptions(options);
-  const policy = createOriginPolicy(settings.allowedOrigins, () => settings.baseURL);
+  const policy = createOriginPolicy(settings.allowedOrigins, { defaults: settings });
   const host: FetchHost = {
     view: new SessionView(link, settings),
     settings,

@@ -59,7 +59,9 @@ export class RequestSignal implements SignalLike {
    */
   sessionEnded(): SessionError | undefined {
     const reason = this.reason;
-    return this.#home?.endedWith ?? (this.aborted && isSessionError(reason, 'SESSION_ENDED') ? reason : undefined);
+    const home = this.#home;
+    if (home?.ended === true) return home.endedWith;
+    return this.aborted && isSessionError(reason, 'SESSION_ENDED') ? reason : undefined;
   }
 
   addEventListener(type: string, listener: AbortListener): void {
@@ -107,7 +109,7 @@ export class RequestSignal implements SignalLike {
 
   /** @internal The request settled: stop tracking it and stop following the caller's signal. */
   settle(): void {
-    this.#home?.forget(this);
+    this.#home?.live.delete(this);
     const rare = this.#rare;
     if (rare?.follows !== undefined) {
       rare.follows.leave(this);
@@ -199,14 +201,17 @@ const links = new WeakMap<SignalLike, CallerLink>();
  * and forgetting are O(1), and ending the scope is one linear pass.
  */
 export class AbortScope {
-  readonly #live = new Set<RequestSignal>();
+  /** @internal The live requests (a settling signal deletes itself). */
+  readonly live = new Set<RequestSignal>();
+  /** Whether the epoch has ended: a plain field, read on every request (see {@link endedWith} for why). */
+  ended = false;
   #endedWith: SessionError | undefined;
   /** Makes the reason when first asked for: most epochs end with nothing in flight, and an error's stack costs microseconds. */
   #reason: (() => SessionError) | undefined;
 
   /** How many requests of this epoch have not settled. */
   get size(): number {
-    return this.#live.size;
+    return this.live.size;
   }
 
   /** The reason the epoch ended with, or `undefined` while it is live. */
@@ -218,14 +223,9 @@ export class AbortScope {
   /** A signal for a new request of this epoch, following the caller's own `signal` if any. */
   track(caller: SignalLike | undefined): RequestSignal {
     const signal = new RequestSignal(this, caller ?? undefined);
-    this.#live.add(signal);
+    this.live.add(signal);
     if (caller != null) signal.link(caller);
     return signal;
-  }
-
-  /** @internal Called by a settling signal. */
-  forget(signal: RequestSignal): void {
-    this.#live.delete(signal);
   }
 
   /**
@@ -235,11 +235,12 @@ export class AbortScope {
   end(reason: () => SessionError): void {
     if (this.#reason !== undefined || this.#endedWith !== undefined) return;
     this.#reason = reason;
-    if (this.#live.size === 0) return;
+    this.ended = true;
+    if (this.live.size === 0) return;
     const why = this.endedWith;
     // Each abort() removes its signal from the set; deleting the current entry while
     // iterating a Set is well defined, and nothing can be added once the scope ended.
-    for (const signal of this.#live) signal.abort(why);
+    for (const signal of this.live) signal.abort(why);
   }
 }
 

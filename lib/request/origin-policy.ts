@@ -96,12 +96,12 @@ export function documentBaseTarget(): Target {
 }
 
 /**
- * Builds the per-request check. `defaultBaseURL` is read on every call, so a
+ * Builds the per-request check. `client.defaults.baseURL` is read on every call, so a
  * `baseURL` set on the instance after binding is honoured.
  */
 export function createOriginPolicy(
   allowedOrigins: ReadonlySet<string>,
-  defaultBaseURL: () => unknown,
+  client: { readonly defaults: { readonly baseURL?: unknown } },
 ): (config: UrlConfig) => boolean {
   const cache = new Map<string, Target>();
 
@@ -123,7 +123,7 @@ export function createOriginPolicy(
     if (target === RELATIVE) return true;
     if (target === 'null') return false;
     if (allowedOrigins.has(target)) return true;
-    const base = defaultBaseURL();
+    const base = client.defaults.baseURL;
     return typeof base === 'string' && base !== '' && targetOf(base) === target;
   }
 
@@ -140,7 +140,7 @@ export function createOriginPolicy(
     if (base != null && base !== '' && (raw == null || (typeof raw === 'string' && !replacesBase))) {
       // "<base>/<url>" goes to baseURL's origin, allowed by definition for the instance's own.
       // eslint-disable-next-line @typescript-eslint/no-base-to-string -- as `url` above
-      return base === defaultBaseURL() || allowed(targetOf(String(base)));
+      return base === client.defaults.baseURL || allowed(targetOf(String(base)));
     }
     return allowed(targetOf(url));
   };

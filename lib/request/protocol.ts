@@ -115,8 +115,7 @@ export async function dispatch<R>(view: SessionView, x: Exchange<R>): Promise<R>
     }
     if (ticket !== undefined) link.answered(ticket, x.verdict(outcome));
     // 5. Check the delivery.
-    const ended = scope.endedWith;
-    if (ended !== undefined) throw x.ended(ended, outcome);
+    if (scope.ended) throw x.ended(scope.endedWith, outcome);
     // 6. Recover, once.
     if (!carries || x.retried || !view.canRefresh || !x.asksRefresh(outcome)) {
       if (outcome.ok) return outcome.value;
