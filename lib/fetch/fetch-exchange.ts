@@ -28,7 +28,10 @@ export class FetchExchange implements Exchange<Response> {
   /** The `Request` the caller passed, if any: it keeps its own method, headers and body. */
   #request: Request | undefined;
   readonly #init: RequestInit;
-  readonly #headers: Headers;
+  /** The caller's headers; `undefined` when it gave none (most calls): then a plain object with the stamp is enough. */
+  readonly #headers: Headers | undefined;
+  /** What {@link stamp} put in the header, when the caller gave no headers. */
+  #stamped: string | null = null;
 
   constructor(host: FetchHost, input: RequestInfo | URL, init: SessionRequestInit | undefined) {
     this.#host = host;
@@ -42,8 +45,8 @@ export class FetchExchange implements Exchange<Response> {
       this.caller = rest.signal ?? input.signal;
     } else {
       const base = host.settings.baseURL;
-      this.#url = base === undefined ? String(input) : new URL(String(input), base).href;
-      this.#headers = new Headers(rest.headers);
+      this.#url = base === undefined ? String(input) : resolve(String(input), base);
+      this.#headers = rest.headers === undefined ? undefined : new Headers(rest.headers);
       this.caller = rest.signal ?? undefined;
     }
     this.issuedIn = host.view.scope;
@@ -55,13 +58,18 @@ export class FetchExchange implements Exchange<Response> {
 
   stamp(value: string | null): boolean {
     const { header, recent } = this.#host.view;
+    const headers = this.#headers;
+    if (headers === undefined) {
+      this.#stamped = value;
+      return value !== null;
+    }
     if (value !== null) {
-      this.#headers.set(header, value);
+      headers.set(header, value);
       return true;
     }
     // A value of the session's (current or recent) goes; a caller's own value stays.
-    const sent = this.#headers.get(header);
-    if (sent !== null && recent.includes(sent)) this.#headers.delete(header);
+    const sent = headers.get(header);
+    if (sent !== null && recent.includes(sent)) headers.delete(header);
     return false;
   }
 
@@ -72,7 +80,10 @@ export class FetchExchange implements Exchange<Response> {
     if (request !== undefined && request.body !== null && !this.retried && tied !== null && this.#host.view.canRefresh) {
       this.#request = request.clone();
     }
-    const init: RequestInit = { ...this.#init, headers: this.#headers };
+    const stamped = this.#stamped;
+    const headers = this.#headers ?? (stamped === null ? undefined : { [this.#host.view.header]: stamped });
+    const init: RequestInit = { ...this.#init };
+    if (headers !== undefined) init.headers = headers;
     if (tied === null) return fetch(request ?? this.#url, init);
     const controller = new AbortController();
     init.signal = controller.signal;
@@ -137,4 +148,24 @@ function isRequest(input: unknown): input is Request {
   if (typeof input !== 'object' || input === null || input instanceof URL) return false;
   const r = input as Partial<Request>;
   return typeof r.url === 'string' && typeof r.method === 'string' && typeof r.clone === 'function';
+}
+
+// The last inputs resolved against a `baseURL`, with what they resolved to: an app calls
+// the same few paths again and again, and `new URL()` costs a microsecond or two.
+const resolved = new Map<string, string>();
+let resolvedBase: string | undefined;
+
+/** `new URL(input, base).href`, remembered for the last few hundred inputs of one base. */
+function resolve(input: string, base: string): string {
+  if (base !== resolvedBase) {
+    resolved.clear();
+    resolvedBase = base;
+  }
+  let href = resolved.get(input);
+  if (href === undefined) {
+    href = new URL(input, base).href;
+    if (resolved.size >= 256) resolved.clear();
+    resolved.set(input, href);
+  }
+  return href;
 }
