@@ -14,7 +14,7 @@ export const BUDGET_GZ = 10_000;
 
 /**
  * What `npm test` holds the bundle to meanwhile (spec/package/size.spec.ts): 5% over
- * today's 13.4 kB (the fetch binding included), so that it cannot grow by accident. It
+ * today's 13.8 kB (the fetch binding included), so that it cannot grow by accident. It
  * comes down as the code does, to {@link BUDGET_GZ} once the design fits it.
  */
 export const GUARD_GZ = 14_100;
