@@ -218,7 +218,7 @@ async function main(): Promise<void> {
   say('6b. The app restarts with a token restored from storage, which the server revoked meanwhile');
   const restored = issue({ name: 'Ada' });
   (issued.get(restored.token) ?? { expiresAt: 0 }).expiresAt = 0; // revoked while the app was closed
-  store.login(restored);
+  store.login(restored, { restored: true }); // as persistSession() restores it: tested first
   const [refusedBefore, refreshesBefore] = [refused, refreshCalls];
   const restart = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? profile : admin).get<User>('/me')));
   say(

@@ -15,6 +15,8 @@ export interface SessionEventBase<TType extends string> {
 export interface SessionLoginEvent extends SessionEventBase<'login'> {
   /** When its token expires, if known. */
   readonly expiresAt: number | undefined;
+  /** Present when the session was restored (`login(…, { restored: true })`, `persistSession()`). */
+  readonly restored?: true;
 }
 
 /** `update()` changed the session. */
@@ -52,12 +54,34 @@ export interface SessionLogoutEvent extends SessionEventBase<'logout'> {
 }
 
 /**
+ * `persistSession()` could not read, use or write the stored session. The store goes on
+ * (signed out, or in memory). Never carries the stored value nor the storage's message.
+ */
+export interface SessionStorageErrorEvent extends SessionEventBase<'storage-error'> {
+  /** What failed: reading the key, or writing or removing it. */
+  readonly operation: 'read' | 'write' | 'remove';
+  /**
+   * Why: `'unreadable'` (the storage threw or rejected), `'invalid-json'`, `'invalid-shape'`
+   * (not a session this version wrote), `'invalid-session'` (a field `login()` refuses, such
+   * as a token with control characters), or `'unwritable'` (the storage threw or rejected).
+   */
+  readonly problem: 'unreadable' | 'invalid-json' | 'invalid-shape' | 'invalid-session' | 'unwritable';
+  /** The name of the storage's error when it threw one (`'QuotaExceededError'`, `'SecurityError'`). */
+  readonly errorName: string | undefined;
+}
+
+/**
  * What `events$` emits: one event per thing that happened to the session, with the time
  * it happened. For logging and analytics. No event ever carries a token's value, nor the
  * session object.
  */
 export type SessionEvent =
-  SessionLoginEvent | SessionUpdateEvent | SessionRefreshEvent | SessionRefreshErrorEvent | SessionLogoutEvent;
+  | SessionLoginEvent
+  | SessionUpdateEvent
+  | SessionRefreshEvent
+  | SessionRefreshErrorEvent
+  | SessionLogoutEvent
+  | SessionStorageErrorEvent;
 
 /** The `type` of a {@link SessionEvent}. */
 export type SessionEventType = SessionEvent['type'];

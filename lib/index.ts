@@ -7,7 +7,7 @@
  * @packageDocumentation
  */
 export { SessionStore } from './session-store';
-export type { RefreshContext, RefreshFunction, RefreshRequestConfig, SessionStoreOptions } from './store-options';
+export type { LoginOptions, RefreshContext, RefreshFunction, RefreshRequestConfig, SessionStoreOptions } from './store-options';
 export type { Clock } from './clock';
 export type {
   SessionEvent,
@@ -17,6 +17,7 @@ export type {
   SessionLogoutEvent,
   SessionRefreshErrorEvent,
   SessionRefreshEvent,
+  SessionStorageErrorEvent,
   SessionUpdateEvent,
 } from './events';
 export { bindAxios } from './axios/bind-axios';
@@ -26,3 +27,8 @@ export type { CreateFetchOptions, FetchFunction, SessionRequestInit } from './fe
 export { SessionError, isSessionError, getSessionEnd } from './errors';
 export type { SessionErrorCode, SessionErrorOptions } from './errors';
 export type { AnonymousSession, AuthenticatedSession, Credentials, LogoutEvent, LogoutReason, Session } from './session';
+export { persistSession } from './persist/persist-session';
+export type { PersistedSession } from './persist/persist-session';
+export { memoryStorage } from './persist/memory-storage';
+export type { PersistSessionOptions, SessionStorageLike } from './persist/persist-options';
+export type { PersistedField } from './persist/stored-session';

@@ -18,7 +18,13 @@ import {
   type LogoutReason,
   type Session,
 } from './session';
-import { parseStoreOptions, type SessionStoreOptions, type StoreSettings } from './store-options';
+import {
+  parseStoreOptions,
+  restoredOption,
+  type LoginOptions,
+  type SessionStoreOptions,
+  type StoreSettings,
+} from './store-options';
 
 /**
  * The app's one source of truth about who is signed in.
@@ -123,6 +129,10 @@ export class SessionStore<TUser = unknown> {
       answered: (ticket, outcome) => gate.answered(ticket, outcome),
       recover: (signal) => refresher.recover(signal),
       canRefresh: () => settings.refresh !== undefined,
+      event: (event) => {
+        const stamped: SessionEvent = { ...event, ...when(settings.clock.now()) };
+        if (!cell.closed) cell.push(() => this.#events.next(stamped));
+      },
     });
     life.start(cell);
   }
@@ -140,6 +150,11 @@ export class SessionStore<TUser = unknown> {
   /**
    * Signs in: starts a new session epoch and returns the new session.
    *
+   * The token is trusted at once: it was just issued, so no request waits for a probe.
+   * A token the app read back from storage may have been revoked meanwhile: pass
+   * `{ restored: true }`, and it is tested first, as `persistSession()` and `initial` do
+   * (with a `refresh` option, at most `probeLimit` requests carry it until one is answered).
+   *
    * A login while already signed in ends the previous epoch first: that session's
    * in-flight requests are cancelled (with reason `'replaced'`), without a `logout$`
    * event.
@@ -147,13 +162,17 @@ export class SessionStore<TUser = unknown> {
    * @throws {SessionError} `INVALID_TOKEN` for an empty, non-string or unsafe token
    * (whitespace only, control characters, CR/LF, non-ASCII); `INVALID_CREDENTIALS` for
    * another malformed field; `EXPIRED` for a token that has expired on a store without
-   * `refresh`; `DISPOSED`. Nothing changes when it throws.
+   * `refresh`; `DISPOSED`. A `TypeError` for bad `options`, naming the option. Nothing
+   * changes when it throws.
    */
-  login(tokenOrCredentials: string | Credentials<TUser>): AuthenticatedSession<TUser> {
+  login(tokenOrCredentials: string | Credentials<TUser>, options?: LoginOptions): AuthenticatedSession<TUser> {
     this.#assertAlive('login()');
+    const restored = restoredOption(options);
     const session = sessionFromLogin<TUser>(tokenOrCredentials, 'login()');
     this.#life.assertUsable(session, 'login()');
-    this.#fence.commit(session, new AbortScope(), 'replaced', undefined, this.#event('login', session));
+    if (!restored) this.#life.gate.vouch(session.token);
+    const event: SessionEvent = { type: 'login', ...when(this.#settings.clock.now()), expiresAt: session.expiresAt };
+    this.#fence.commit(session, new AbortScope(), 'replaced', undefined, restored ? { ...event, restored: true } : event);
     return session;
   }
 
@@ -248,7 +267,7 @@ export class SessionStore<TUser = unknown> {
     this.#fence.close();
   }
 
-  #event(type: 'login' | 'update' | 'refresh', session: AuthenticatedSession<TUser>): SessionEvent {
+  #event(type: 'update' | 'refresh', session: AuthenticatedSession<TUser>): SessionEvent {
     return { type, ...when(this.#settings.clock.now()), expiresAt: session.expiresAt };
   }
 

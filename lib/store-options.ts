@@ -153,3 +153,28 @@ export function parseStoreOptions<TUser>(options: unknown): StoreSettings<TUser>
     clock: o.clock ?? (o.scheduler !== undefined ? clockFromScheduler(o.scheduler) : systemClock),
   };
 }
+
+/** Options of {@link SessionStore.login}. */
+export interface LoginOptions {
+  /**
+   * The token was read back from storage, not just issued: it may have been revoked while
+   * the app was closed, so it is tested before every request carries it. Default `false`.
+   */
+  restored?: boolean;
+}
+
+/** @internal `login()`'s `options`, checked. */
+export function restoredOption(options: unknown): boolean {
+  if (options === undefined) return false;
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new TypeError(`\`login()\` options must be an object such as { restored: true }; got ${describe(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (key !== 'restored') throw new TypeError(`\`login()\` got an unknown option \`${key}\`; the only one is \`restored\``);
+  }
+  const { restored } = options as LoginOptions;
+  if (restored !== undefined && typeof restored !== 'boolean') {
+    throw new TypeError(`\`login()\` option \`restored\` must be a boolean; got ${describe(restored)}`);
+  }
+  return restored === true;
+}

@@ -27,7 +27,7 @@ export const PROBE_PATIENCE = 1_000;
 
 /**
  * What the store knows of its token, and how it learns it. A token no response has
- * confirmed yet (from `login()`, `update()` or `initial`) goes out on at most `probeLimit`
+ * confirmed yet (one restored, from `initial` or `update()`) goes out on at most `probeLimit`
  * requests at once, the probes; the others wait for the first answer. A 401 marks it
  * `rejected`: requests then wait for the refresh instead of failing the same way.
  */
@@ -36,6 +36,8 @@ export class ProbeGate<TUser> {
   rejected: string | undefined;
   /** The token a response (or the refresh that issued it) has confirmed. */
   #trusted: string | undefined;
+  /** A token the app vouched for (`login()` of a token just issued), trusted once it is current. */
+  #vouched: string | undefined;
   #probe: Probe | undefined;
   #state!: StoreState<TUser>;
   /**
@@ -57,9 +59,18 @@ export class ProbeGate<TUser> {
     // the last one may no longer hold (a logout revokes it on most servers). (A login after
     // none has nothing to forget: nothing is learnt while signed out.)
     if (ended) this.#trusted = this.rejected = undefined;
+    if (this.#vouched !== undefined) {
+      if (this.#vouched === next.session.token) this.trust(this.#vouched);
+      this.#vouched = undefined;
+    }
     const probe = this.#probe;
     // (A login with the same token is another epoch: its test starts again.)
     if (probe !== undefined && (probe.token !== next.session.token || probe.scope !== next.scope)) this.#close();
+  }
+
+  /** The next change makes `token` current, and it was issued just now (a `login()`): no need to test it. */
+  vouch(token: string): void {
+    this.#vouched = token;
   }
 
   /** A refresh issued `token` just now: no need to test it. */

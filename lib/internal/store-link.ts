@@ -1,4 +1,5 @@
 import type { AuthenticatedSession, Session } from '../session';
+import type { SessionStorageErrorEvent } from '../events';
 import type { AbortScope } from './abort-scope';
 
 /**
@@ -35,6 +36,8 @@ export interface StoreLink<TUser = unknown> {
   recover(signal: unknown): Promise<AuthenticatedSession<TUser>>;
   /** Whether the store has a `refresh` to recover with. */
   canRefresh(): boolean;
+  /** Emits an event on `events$`, stamped with the store's clock (queued behind the store's own emissions). */
+  event(event: Omit<SessionStorageErrorEvent, 'timestamp' | 'at'>): void;
 }
 
 /**

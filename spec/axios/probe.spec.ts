@@ -47,7 +47,7 @@ function signedInUntested(
   const pair = setup(options);
   server.valid.add('good');
   server.apiDelay = apiDelay;
-  pair.store.login('good');
+  pair.store.login('good', { restored: true });
   return pair;
 }
 
@@ -63,7 +63,7 @@ async function until(ok: () => boolean): Promise<void> {
 describe('a token no response has confirmed yet', () => {
   it('goes out on at most probeLimit requests; when it is refused, the rest go after the one refresh, with the new token', async () => {
     const { store, a, b } = setup();
-    store.login('revoked-on-the-server');
+    store.login('revoked-on-the-server', { restored: true });
     const results = await Promise.all(burst(50, a, b).map(outcome));
     expect(results.every((r) => r.ok)).toBe(true);
     expect(server.refreshes()).toBe(1);
@@ -88,9 +88,53 @@ describe('a token no response has confirmed yet', () => {
     store.dispose();
   });
 
+  it('a token given to login() is trusted at once: 20 requests fired right after it all go out before any answer', async () => {
+    const { store, a, b } = setup();
+    server.valid.add('fresh');
+    server.apiDelay = 40;
+    store.login('fresh');
+    const all = burst(20, a, b);
+    await until(() => server.seen.length >= 20); // none waits a round trip for a probe
+    await Promise.all(all);
+    expect(apiAuth()).toEqual(Array(20).fill('Bearer fresh'));
+    expect(server.refreshes()).toBe(0);
+    store.dispose();
+  });
+
+  it('login(…, { restored: true }) tests the token first, and says so on events$', async () => {
+    const { store, a, b } = setup();
+    server.valid.add('good');
+    server.apiDelay = 40;
+    const events: unknown[] = [];
+    store.events$.subscribe((e) => events.push(e));
+    store.login('good', { restored: true });
+    expect(events).toEqual([expect.objectContaining({ type: 'login', restored: true })]);
+    const all = burst(10, a, b);
+    await until(() => server.seen.length >= 6);
+    await sleep(20);
+    expect(server.seen).toHaveLength(6);
+    await Promise.all(all);
+    store.dispose();
+  });
+
+  it.each([
+    ['null', null, /options must be an object/],
+    ['an unknown option', { restore: true }, /unknown option `restore`/],
+    ['a non-boolean restored', { restored: 'yes' }, /option `restored` must be a boolean/],
+  ])('login() with %s as options throws a TypeError naming it, and nothing changes', (_name, options, message) => {
+    const { store } = setup({ refresh: null });
+    const events: unknown[] = [];
+    store.events$.subscribe((e) => events.push(e));
+    expect(() => store.login('good', options as never)).toThrow(TypeError);
+    expect(() => store.login('good', options as never)).toThrow(message);
+    expect(store.session.status).toBe('anonymous');
+    expect(events).toEqual([]);
+    store.dispose();
+  });
+
   it('a token from the refresh is trusted at once', async () => {
     const { store, a, b } = setup();
-    store.login('revoked-on-the-server');
+    store.login('revoked-on-the-server', { restored: true });
     await Promise.all(burst(8, a, b));
     expect(store.session.token).toBe('tok-1');
     server.apiDelay = 40;
@@ -103,7 +147,7 @@ describe('a token no response has confirmed yet', () => {
 
   it('probeLimit: Infinity sends every request at once', async () => {
     const { store, a, b } = setup({ probeLimit: Infinity });
-    store.login('revoked-on-the-server');
+    store.login('revoked-on-the-server', { restored: true });
     await Promise.all(burst(20, a, b));
     expect(apiAuth().filter((h) => h === 'Bearer revoked-on-the-server')).toHaveLength(20);
     expect(server.refreshes()).toBe(1);
@@ -112,7 +156,7 @@ describe('a token no response has confirmed yet', () => {
 
   it('a store without refresh holds nothing back: a refused token could not be renewed anyway', async () => {
     const { store, a, b } = setup({ refresh: null });
-    store.login('revoked-on-the-server');
+    store.login('revoked-on-the-server', { restored: true });
     const results = await Promise.all(burst(20, a, b).map(outcome));
     expect(results.map((r) => r.error?.response?.status)).toEqual(Array(20).fill(401));
     expect(apiAuth()).toHaveLength(20);
@@ -193,7 +237,7 @@ describe('a token no response has confirmed yet', () => {
     const { store, a, b } = setup();
     server.valid.add('A');
     server.apiDelay = 150;
-    store.login('A');
+    store.login('A', { restored: true });
     const slow = a.get('/api/slow'); // a probe with A, answered after the refresh
     await until(() => server.seen.length >= 1);
     server.apiDelay = 0;
@@ -255,13 +299,13 @@ describe('what counts as a probe’s answer', () => {
 
   it('a probe cancelled by a logout does not free a slot of the next session’s probe of the same token', async () => {
     const { store, fake, api, out } = heldSetup(1);
-    store.login('T');
+    store.login('T', { restored: true });
     const old = outcome(api.get('/old'));
     await settle();
     expect(out()).toEqual(['/old']);
     // Signed out and in again with the same token (restored from storage, say).
     store.logout();
-    store.login('T');
+    store.login('T', { restored: true });
     const a = outcome(api.get('/a'));
     const b = outcome(api.get('/b'));
     await settle();
@@ -275,14 +319,14 @@ describe('what counts as a probe’s answer', () => {
 
   it('a new login tests its token afresh, even the same token that worked before the logout', async () => {
     const { store, fake, api, out } = heldSetup(1);
-    store.login('T');
+    store.login('T', { restored: true });
     const first = outcome(api.get('/first'));
     await settle();
     fake.held[0]?.respond(200);
     expect((await first).ok).toBe(true);
     // A logout revokes the token on most servers: signed in with it again, it is tested again.
     store.logout();
-    store.login('T');
+    store.login('T', { restored: true });
     const burst = Array.from({ length: 5 }, (_, i) => outcome(api.get(`/x${i}`)));
     await settle();
     expect(out().slice(1)).toEqual(['/x0']); // (after /first, answered)
@@ -292,10 +336,10 @@ describe('what counts as a probe’s answer', () => {
 
   it('a login that replaces the session with the same token starts a new test: one good answer lets every waiting request go', async () => {
     const { store, fake, api, out } = heldSetup(1);
-    store.login('T');
+    store.login('T', { restored: true });
     const old = outcome(api.get('/old'));
     await settle();
-    store.login('T'); // replaced: /old is cancelled
+    store.login('T', { restored: true }); // replaced: /old is cancelled
     expect((await old).cancel).toBe(true);
     const first = outcome(api.get('/first'));
     const rest = [outcome(api.get('/r1')), outcome(api.get('/r2'))];
@@ -316,12 +360,12 @@ describe('what counts as a probe’s answer', () => {
     const fake = fakeAdapter({ hold: true });
     const api = axios.create({ adapter: fake.adapter });
     bindAxios(store, api);
-    store.login('T');
+    store.login('T', { restored: true });
     const first = [outcome(api.get('/slow')), outcome(api.get('/waiting'))];
     await settle();
     await clock.advance(PROBE_PATIENCE); // no answer within 1 s: /waiting goes untested
     expect(fake.held).toHaveLength(2);
-    store.login('T');
+    store.login('T', { restored: true });
     await Promise.all(first);
     const burst = Array.from({ length: 5 }, (_, i) => outcome(api.get(`/x${i}`)));
     await settle();
@@ -342,7 +386,7 @@ describe('what counts as a probe’s answer', () => {
         return error.code === 'ERR_BAD_REQUEST' && error.response?.status === 401;
       },
     });
-    store.login('revoked');
+    store.login('revoked', { restored: true });
     const check = api.get('/status', { validateStatus: () => true });
     const rest = [outcome(api.get('/r1')), outcome(api.get('/r2'))];
     await settle();
@@ -357,7 +401,7 @@ describe('what counts as a probe’s answer', () => {
 
   it('a 401 the caller’s validateStatus accepts still refuses the token: the waiting requests wait for the refresh', async () => {
     const { store, fake, api } = heldSetup(1);
-    store.login('revoked');
+    store.login('revoked', { restored: true });
     const check = api.get('/status', { validateStatus: () => true });
     const rest = Array.from({ length: 10 }, (_, i) => outcome(api.get(`/x/${i}`)));
     await settle();

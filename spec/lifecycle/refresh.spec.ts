@@ -689,9 +689,9 @@ describe('bound requests while a refresh waits out a network backoff', () => {
     return { clock, store, calls: r.calls, fake, api };
   }
 
-  it('an untested token still goes out on at most probeLimit requests', async () => {
+  it('an untested (restored) token still goes out on at most probeLimit requests', async () => {
     const { store, calls, fake, api } = bound(6);
-    store.login('a');
+    store.login('a', { restored: true });
     void store.refresh().catch(() => undefined);
     await settle();
     calls[0]?.reject(networkError());

@@ -22,11 +22,11 @@ const SHIPPED = [
 /**
  * The unpacked size is watched so that it cannot grow by accident (sourcemaps, an
  * unminified build, a stray file, a doubled bundle). The package aims at less than 60 kB
- * (not met); the README and LICENSE are ~25 kB, the two minified builds ~69 kB,
- * and the declarations ~29 kB (the ESM ones re-export the CommonJS ones), 125 kB in all.
+ * (not met); the README and LICENSE are ~9 kB, the two minified builds ~88 kB, and the
+ * declarations ~42 kB (the ESM ones re-export the CommonJS ones), 141 kB in all.
  * This guard is set about 4% above that, and comes down as the code does.
  */
-const UNPACKED_BUDGET = 130_000;
+const UNPACKED_BUDGET = 146_000;
 
 let consumer: Consumer;
 let remove = (): void => undefined;
@@ -141,11 +141,21 @@ for (const name of ['window', 'self', 'document', 'location', 'navigator', 'loca
 }`;
   const USE = `
 const store = new lib.SessionStore();
+lib.persistSession(store, { storage: lib.memoryStorage() });
 store.login('tok-1');
 store.logout();
 store.dispose();
 console.log(JSON.stringify({ touched, exports: Object.keys(lib).sort() }));`;
-  const EXPORTS = ['SessionError', 'SessionStore', 'bindAxios', 'createFetch', 'getSessionEnd', 'isSessionError'];
+  const EXPORTS = [
+    'SessionError',
+    'SessionStore',
+    'bindAxios',
+    'createFetch',
+    'getSessionEnd',
+    'isSessionError',
+    'memoryStorage',
+    'persistSession',
+  ];
 
   it('importing the CommonJS build with no browser globals touches none of them', async () => {
     consumer.write('ssr.cjs', `require('rxjs');\nrequire('axios');\n${TRAP}\nconst lib = require('rx-session');\n${USE}`);

@@ -48,6 +48,14 @@ describe('what an app bundles', () => {
 
   it('bundles neither binding with SessionStore alone', async () => {
     const modules = await modulesIn(['SessionStore']);
-    expect(modules.filter((file) => /^lib\/(axios|fetch|request)\//.test(file))).toEqual([]);
+    expect(modules.filter((file) => /^lib\/(axios|fetch|request|persist)\//.test(file))).toEqual([]);
+  });
+
+  it('bundles no persistence module without persistSession, and no client binding with it', async () => {
+    const bound = await modulesIn(['SessionStore', 'bindAxios', 'createFetch']);
+    expect(bound.filter((file) => file.startsWith('lib/persist/'))).toEqual([]);
+    const persisted = await modulesIn(['SessionStore', 'persistSession']);
+    expect(persisted).toContain('lib/persist/persist-session.ts');
+    expect(persisted.filter((file) => /^lib\/(axios|fetch)\//.test(file))).toEqual([]);
   });
 });

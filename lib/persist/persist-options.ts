@@ -1,0 +1,96 @@
+import { describe } from '../errors';
+import { ALL_FIELDS, type PersistedField } from './stored-session';
+
+/**
+ * Where `persistSession()` keeps the session: `localStorage`, `sessionStorage`, an
+ * in-memory map, or an async store (an IndexedDB wrapper, Capacitor Preferences, React
+ * Native AsyncStorage). Each method may return a promise.
+ */
+export interface SessionStorageLike {
+  /** The stored value, or `null` (`undefined`) when there is none. */
+  getItem(key: string): string | null | undefined | PromiseLike<string | null | undefined>;
+  /** Stores `value`; a promise it returns is waited for before the next write. */
+  setItem(key: string, value: string): unknown;
+  /** Removes the value; a promise it returns is waited for before the next write. */
+  removeItem(key: string): unknown;
+}
+
+/** Options of `persistSession()`. */
+export interface PersistSessionOptions {
+  /**
+   * Where to keep the session. Default: `globalThis.localStorage`, looked up when
+   * `persistSession()` is called (a `TypeError` where there is none, as in Node: pass
+   * `memoryStorage()` or your own there).
+   */
+  storage?: SessionStorageLike;
+  /** The key it is kept under. Default `'rx-session'`. */
+  key?: string;
+  /**
+   * What is kept besides the token. Default all of `'refreshToken'`, `'expiresAt'` and
+   * `'user'`. Leave out `'refreshToken'` to keep a long-lived credential out of a storage
+   * every script of the page can read (the session then cannot be refreshed after a reload).
+   */
+  fields?: readonly PersistedField[];
+}
+
+/** The options, checked, with defaults applied. */
+export interface PersistSettings {
+  readonly storage: SessionStorageLike;
+  readonly key: string;
+  readonly fields: readonly PersistedField[];
+  /** Reading `localStorage` itself threw (a sandboxed iframe): the store works in memory. */
+  readonly unavailable: unknown;
+}
+
+const API = '`persistSession()`';
+const KEYS = ['storage', 'key', 'fields'];
+
+function bad(option: string, must: string): TypeError {
+  return new TypeError(`${API} option \`${option}\` ${must}`);
+}
+
+function isStorage(value: unknown): value is SessionStorageLike {
+  const s = value as Partial<Record<keyof SessionStorageLike, unknown>> | null;
+  return (
+    typeof s === 'object' &&
+    s !== null &&
+    typeof s.getItem === 'function' &&
+    typeof s.setItem === 'function' &&
+    typeof s.removeItem === 'function'
+  );
+}
+
+/** Validates {@link PersistSessionOptions}; a bad one throws a `TypeError` that names it. */
+export function parsePersistOptions(options: unknown): PersistSettings {
+  if (options === undefined) options = {};
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new TypeError(`${API} options must be an object; got ${describe(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!KEYS.includes(key)) throw new TypeError(`${API} got an unknown option \`${key}\`; known: ${KEYS.join(', ')}`);
+  }
+  const { storage: given, key = 'rx-session', fields = ALL_FIELDS } = options as PersistSessionOptions;
+  let storage = given;
+  let unavailable: unknown;
+  if (storage === undefined) {
+    try {
+      storage = (globalThis as { localStorage?: SessionStorageLike }).localStorage;
+    } catch (err) {
+      // A sandboxed iframe, or storage blocked by the browser: a SecurityError on access.
+      unavailable = err;
+      storage = { getItem: () => null, setItem: () => undefined, removeItem: () => undefined };
+    }
+    if (storage === undefined) {
+      throw bad(
+        'storage',
+        'is needed where there is no `localStorage` (Node, server-side rendering): pass one, such as `memoryStorage()`',
+      );
+    }
+  }
+  if (!isStorage(storage)) throw bad('storage', `must have getItem, setItem and removeItem methods; got ${describe(storage)}`);
+  if (typeof key !== 'string' || key === '') throw bad('key', `must be a non-empty string; got ${describe(key)}`);
+  if (!Array.isArray(fields) || fields.some((f) => !ALL_FIELDS.includes(f as PersistedField))) {
+    throw bad('fields', `must be an array of ${ALL_FIELDS.map((f) => `'${f}'`).join(', ')}`);
+  }
+  return { storage, key, fields: [...(fields as PersistedField[])], unavailable };
+}

@@ -1,0 +1,214 @@
+import { BehaviorSubject, distinctUntilChanged, type Observable, type Subscription } from 'rxjs';
+import { isSessionError } from '../errors';
+import type { SessionStorageErrorEvent } from '../events';
+import type { StoreLink } from '../internal/store-link';
+import { linkOf } from '../request/store-of';
+import type { Session } from '../session';
+import type { SessionStore } from '../session-store';
+import { parsePersistOptions, type PersistSessionOptions, type SessionStorageLike } from './persist-options';
+import { deserialize, serialize, type PersistedField } from './stored-session';
+
+/** What `persistSession()` returns. */
+export interface PersistedSession<TUser = unknown> {
+  /**
+   * Resolves with the store's session once the stored one has been read and applied (at
+   * once with a synchronous storage). Never rejects: a storage that fails is reported on
+   * `events$` as a `storage-error`, and the store goes on in memory.
+   */
+  readonly ready: Promise<Session<TUser>>;
+  /** `true` while the stored session is being read: a UI shows neither the login screen nor the app yet. */
+  readonly restoring$: Observable<boolean>;
+  /** A snapshot of `restoring$`. */
+  readonly restoring: boolean;
+  /** Stops reading and writing the storage (the stored value stays). */
+  stop(): void;
+}
+
+type StorageProblem = SessionStorageErrorEvent['problem'];
+type Operation = SessionStorageErrorEvent['operation'];
+
+const isThenable = (value: unknown): value is PromiseLike<unknown> =>
+  typeof (value as { then?: unknown } | null)?.then === 'function';
+
+/** What storage errors are named by, never their message (it may quote what was stored). */
+const errorName = (err: unknown): string | undefined => {
+  const name = (err as { name?: unknown } | null)?.name;
+  return typeof name === 'string' && /^\w{1,40}$/.test(name) ? name : undefined;
+};
+
+/**
+ * Makes a store's session survive a reload: restores the stored session now, and writes
+ * every change after it (login, update, refresh; a logout removes the key).
+ *
+ * - With a synchronous storage (`localStorage`) the session is restored before this
+ *   returns: a `session$` subscriber sees the signed-in session first.
+ * - With an async one, wait for `ready` (or `restoring$` to be `false`) before showing a
+ *   login screen.
+ * - A restored token is validated as `login()` validates it, and is tested before every
+ *   request carries it (`login(…, { restored: true })`). One that has expired is refreshed
+ *   at once when the store has `refresh`, and dropped otherwise.
+ * - A store already signed in keeps its session, and it is written.
+ * - Bad storage never breaks the app: unreadable storage, invalid JSON, a wrong shape or a
+ *   field `login()` refuses is reported as a `storage-error` on `events$` (the bad key is
+ *   removed), and a write that fails (a full quota) too; the session goes on in memory.
+ *
+ * @throws {TypeError} for bad options, naming the option. {@link SessionError} `DISPOSED`.
+ *
+ * @example
+ * ```ts
+ * const store = new SessionStore({ refresh });
+ * const persisted = persistSession(store, { storage: localStorage });
+ * await persisted.ready; // at once with localStorage
+ * ```
+ */
+export function persistSession<TUser>(store: SessionStore<TUser>, options?: PersistSessionOptions): PersistedSession<TUser> {
+  const link = linkOf(store, 'persistSession()', 'persistSession(store, options)') as StoreLink<TUser>;
+  const { storage, key, fields, unavailable } = parsePersistOptions(options);
+  const restoring = new BehaviorSubject(true);
+  const report = (operation: Operation, problem: StorageProblem, err?: unknown): void =>
+    link.event({ type: 'storage-error', operation, problem, errorName: errorName(err) });
+  const writer = new Writer(storage, key, report);
+  let stopped = false;
+  let following: Subscription | undefined;
+  const before = link.state();
+
+  const finish = (raw: unknown): Session<TUser> => {
+    if (!stopped) {
+      // A session put in place meanwhile (a login while an async storage was read) wins.
+      if (link.state() === before && before.session.status !== 'authenticated') restore(raw);
+      else writer.known(raw);
+      following = store.session$.subscribe((session) => writer.write(serialize(session, fields)));
+    }
+    restoring.next(false);
+    restoring.complete();
+    return store.session;
+  };
+
+  const restore = (raw: unknown): void => {
+    if (raw == null) {
+      writer.known(null);
+      return;
+    }
+    const credentials = deserialize<TUser>(raw, fields);
+    let problem: StorageProblem | undefined;
+    if (typeof credentials === 'string') {
+      problem = credentials;
+    } else {
+      try {
+        store.login(credentials, { restored: true });
+        writer.known(serialize(store.session, fields));
+        return;
+      } catch (err) {
+        // Expired, on a store that cannot refresh: nothing to restore, and nothing wrong.
+        problem = isSessionError(err, 'EXPIRED') ? undefined : 'invalid-session';
+      }
+    }
+    if (problem !== undefined) report('read', problem);
+    writer.known(raw);
+    writer.write(null);
+  };
+
+  let ready: Promise<Session<TUser>>;
+  if (unavailable !== undefined) {
+    report('read', 'unreadable', unavailable);
+    ready = Promise.resolve(finish(null));
+  } else {
+    let raw: unknown;
+    try {
+      raw = storage.getItem(key);
+    } catch (err) {
+      report('read', 'unreadable', err);
+      raw = null;
+    }
+    ready = isThenable(raw)
+      ? Promise.resolve(raw).then(finish, (err: unknown) => {
+          report('read', 'unreadable', err);
+          return finish(null);
+        })
+      : Promise.resolve(finish(raw));
+  }
+
+  return {
+    ready,
+    restoring$: restoring.pipe(distinctUntilChanged()),
+    get restoring() {
+      return restoring.value;
+    },
+    stop() {
+      stopped = true;
+      writer.stopped = true;
+      following?.unsubscribe();
+    },
+  };
+}
+
+/**
+ * Writes the stored value, in order: one write at a time, and while one is pending only
+ * the latest value waits (a slow write never lands after a later one). A value the storage
+ * already holds is not written again.
+ */
+class Writer {
+  stopped = false;
+  /** What the storage holds as far as this knows (`undefined`: unknown). */
+  #held: string | null | undefined;
+  #busy = false;
+  #next: string | null | undefined;
+  #pending = false;
+
+  constructor(
+    readonly storage: SessionStorageLike,
+    readonly key: string,
+    readonly report: (operation: Operation, problem: StorageProblem, err?: unknown) => void,
+  ) {}
+
+  /** The storage holds `raw`, as read. */
+  known(raw: unknown): void {
+    this.#held = typeof raw === 'string' || raw === null ? raw : undefined;
+  }
+
+  write(value: string | null): void {
+    this.#next = value;
+    this.#pending = true;
+    if (!this.#busy) this.#pump();
+  }
+
+  #pump(): void {
+    while (this.#pending && !this.stopped) {
+      this.#pending = false;
+      const value = this.#next as string | null;
+      if (value === this.#held) continue;
+      const operation: Operation = value === null ? 'remove' : 'write';
+      let result: unknown;
+      try {
+        result = value === null ? this.storage.removeItem(this.key) : this.storage.setItem(this.key, value);
+      } catch (err) {
+        this.#failed(operation, err);
+        continue;
+      }
+      this.#held = value;
+      if (isThenable(result)) {
+        this.#busy = true;
+        result.then(
+          () => this.#resume(),
+          (err: unknown) => {
+            this.#failed(operation, err);
+            this.#resume();
+          },
+        );
+        return;
+      }
+    }
+  }
+
+  #resume(): void {
+    this.#busy = false;
+    this.#pump();
+  }
+
+  #failed(operation: Operation, err: unknown): void {
+    this.#held = undefined;
+    this.report(operation, 'unwritable', err);
+  }
+}
+
+export type { PersistedField };
