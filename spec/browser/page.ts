@@ -4,7 +4,17 @@
  * through `page.evaluate` on `window`.
  */
 import axios, { type AxiosResponse } from 'axios';
-import { SessionStore, bindAxios, createFetch, getSessionEnd, isSessionError } from '../../lib/index';
+import {
+  SessionStore,
+  bindAxios,
+  createFetch,
+  getSessionEnd,
+  isSessionError,
+  memoryStorage,
+  persistSession,
+  type PersistedSession,
+  type SessionEvent,
+} from '../../lib/index';
 
 /** A serialisable summary of how one axios request settled, as `page.evaluate` returns it. */
 export interface Outcome {
@@ -111,7 +121,41 @@ async function probe(options: ProbeOptions): Promise<Outcome> {
   }
 }
 
-const globals = { SessionStore, bindAxios, createFetch, getSessionEnd, isSessionError, axios, outcome, within, probe };
+const globals = {
+  SessionStore,
+  bindAxios,
+  createFetch,
+  getSessionEnd,
+  isSessionError,
+  persistSession,
+  memoryStorage,
+  axios,
+  outcome,
+  within,
+  probe,
+};
+
+/** What a page opened with `?boot=persist` set up as its script ran: a store persisted to `localStorage`. */
+export interface PersistBoot {
+  readonly store: SessionStore;
+  readonly persisted: PersistedSession;
+  /** `session$` as a subscriber right after `persistSession()` saw it: statuses, in order. */
+  readonly statuses: string[];
+  /** `events$` from before `persistSession()`. */
+  readonly events: SessionEvent[];
+  /** A fetch function of the store, to the page's own origin. */
+  readonly api: ReturnType<typeof createFetch>;
+}
+
+function bootPersisted(): PersistBoot {
+  const store = new SessionStore();
+  const events: SessionEvent[] = [];
+  store.events$.subscribe((e) => events.push(e));
+  const persisted = persistSession(store);
+  const statuses: string[] = [];
+  store.session$.subscribe((s) => statuses.push(s.status));
+  return { store, persisted, statuses, events, api: createFetch(store) };
+}
 
 /** What the page puts on `window`; specs cast `window` to this inside `page.evaluate`. */
 export type PageGlobals = typeof globals & {
@@ -123,4 +167,5 @@ export type PageGlobals = typeof globals & {
 
 const target = window as unknown as PageGlobals;
 Object.assign(target, globals, { spec: {} });
+if (new URLSearchParams(location.search).get('boot') === 'persist') target.spec.boot = bootPersisted();
 target.rxReady = true;
