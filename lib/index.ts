@@ -32,3 +32,5 @@ export type { PersistedSession } from './persist/persist-session';
 export { memoryStorage } from './persist/memory-storage';
 export type { PersistSessionOptions, SessionStorageLike } from './persist/persist-options';
 export type { PersistedField } from './persist/stored-session';
+export { syncTabs } from './tabs/sync-tabs';
+export type { SyncTabsOptions, TabSync } from './tabs/sync-tabs';

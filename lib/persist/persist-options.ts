@@ -1,5 +1,6 @@
 import { describe } from '../errors';
-import { ALL_FIELDS, type PersistedField } from './stored-session';
+import { optionsObject } from '../internal/options-object';
+import { parseFields, type PersistedField } from './stored-session';
 
 /**
  * Where `persistSession()` keeps the session: `localStorage`, `sessionStorage`, an
@@ -62,14 +63,7 @@ function isStorage(value: unknown): value is SessionStorageLike {
 
 /** Validates {@link PersistSessionOptions}; a bad one throws a `TypeError` that names it. */
 export function parsePersistOptions(options: unknown): PersistSettings {
-  if (options === undefined) options = {};
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new TypeError(`${API} options must be an object; got ${describe(options)}`);
-  }
-  for (const key of Object.keys(options)) {
-    if (!KEYS.includes(key)) throw new TypeError(`${API} got an unknown option \`${key}\`; known: ${KEYS.join(', ')}`);
-  }
-  const { storage: given, key = 'rx-session', fields = ALL_FIELDS } = options as PersistSessionOptions;
+  const { storage: given, key = 'rx-session', fields } = optionsObject(API, options, KEYS) as PersistSessionOptions;
   let storage = given;
   let unavailable: unknown;
   if (storage === undefined) {
@@ -89,8 +83,5 @@ export function parsePersistOptions(options: unknown): PersistSettings {
   }
   if (!isStorage(storage)) throw bad('storage', `must have getItem, setItem and removeItem methods; got ${describe(storage)}`);
   if (typeof key !== 'string' || key === '') throw bad('key', `must be a non-empty string; got ${describe(key)}`);
-  if (!Array.isArray(fields) || fields.some((f) => !ALL_FIELDS.includes(f as PersistedField))) {
-    throw bad('fields', `must be an array of ${ALL_FIELDS.map((f) => `'${f}'`).join(', ')}`);
-  }
-  return { storage, key, fields: [...(fields as PersistedField[])], unavailable };
+  return { storage, key, fields: parseFields(API, fields), unavailable };
 }

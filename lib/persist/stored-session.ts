@@ -6,6 +6,14 @@ export type PersistedField = 'refreshToken' | 'expiresAt' | 'user';
 /** Every field: the default of `persistSession()`'s `fields`. */
 export const ALL_FIELDS: readonly PersistedField[] = ['refreshToken', 'expiresAt', 'user'];
 
+/** Checks a `fields` option (`api` names the call); a bad one throws a `TypeError` naming it. */
+export function parseFields(api: string, fields: unknown = ALL_FIELDS): readonly PersistedField[] {
+  if (!Array.isArray(fields) || fields.some((f) => !ALL_FIELDS.includes(f as PersistedField))) {
+    throw new TypeError(`${api} option \`fields\` must be an array of ${ALL_FIELDS.map((f) => `'${f}'`).join(', ')}`);
+  }
+  return [...(fields as PersistedField[])];
+}
+
 /** The version of the stored format: a value written by another version (or program) is not read. */
 const VERSION = 1;
 

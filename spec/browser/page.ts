@@ -12,6 +12,7 @@ import {
   isSessionError,
   memoryStorage,
   persistSession,
+  syncTabs,
   type PersistedSession,
   type SessionEvent,
 } from '../../lib/index';
@@ -129,6 +130,7 @@ const globals = {
   isSessionError,
   persistSession,
   memoryStorage,
+  syncTabs,
   axios,
   outcome,
   within,
@@ -145,6 +147,22 @@ export interface PersistBoot {
   readonly events: SessionEvent[];
   /** A fetch function of the store, to the page's own origin. */
   readonly api: ReturnType<typeof createFetch>;
+}
+
+/** What a page opened with `?boot=tabs` set up: a store that follows the other tabs, with no storage. */
+export interface TabsBoot {
+  readonly store: SessionStore;
+  /** `logout$` reasons, in order. */
+  readonly logouts: string[];
+  readonly api: ReturnType<typeof createFetch>;
+}
+
+function bootTabs(): TabsBoot {
+  const store = new SessionStore();
+  const logouts: string[] = [];
+  store.logout$.subscribe((e) => logouts.push(e.reason));
+  syncTabs(store);
+  return { store, logouts, api: createFetch(store) };
 }
 
 function bootPersisted(): PersistBoot {
@@ -167,5 +185,7 @@ export type PageGlobals = typeof globals & {
 
 const target = window as unknown as PageGlobals;
 Object.assign(target, globals, { spec: {} });
-if (new URLSearchParams(location.search).get('boot') === 'persist') target.spec.boot = bootPersisted();
+const boot = new URLSearchParams(location.search).get('boot');
+if (boot === 'persist') target.spec.boot = bootPersisted();
+if (boot === 'tabs') target.spec.boot = bootTabs();
 target.rxReady = true;

@@ -15,7 +15,7 @@ describe('the bundle size', () => {
     expect(text).toMatch(/from\s*"axios"/);
   });
 
-  it(`persistSession adds at most ${OPT_IN_BUDGET_GZ / 1000} kB gzipped to the root entry`, async () => {
+  it(`persistSession and syncTabs add at most ${OPT_IN_BUDGET_GZ / 1000} kB gzipped to the root entry`, async () => {
     const [core, all] = await Promise.all([bundleSize(), bundleSize(true)]);
     expect(all.text).toContain('storage-error'); // the opt-in code is in the second bundle
     expect(core.text).not.toContain('storage-error');

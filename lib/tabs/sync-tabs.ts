@@ -1,0 +1,157 @@
+import type { Subscription } from 'rxjs';
+import { describe } from '../errors';
+import type { StoreLink } from '../internal/store-link';
+import { optionsObject } from '../internal/options-object';
+import { deserialize, parseFields, serialize, type PersistedField } from '../persist/stored-session';
+import { linkOf } from '../request/store-of';
+import type { SessionStore } from '../session-store';
+import { openTabChannel, type TabChannel } from './tab-channel';
+
+/** Options of `syncTabs()`. */
+export interface SyncTabsOptions {
+  /** The channel's name: tabs with the same name agree. Default `'rx-session'`. */
+  channel?: string;
+  /**
+   * What a message carries besides the token, as `persistSession()`'s `fields`. Default all of
+   * `'refreshToken'`, `'expiresAt'` and `'user'`.
+   */
+  fields?: readonly PersistedField[];
+}
+
+/** What `syncTabs()` returns: call it (or its `stop`) to stop following the other tabs. */
+export interface TabSync {
+  (): void;
+  stop(): void;
+}
+
+/** The messages between tabs. `session` is the stored form (see `persistSession()`). */
+type Message =
+  { kind: 'login' | 'update'; session: string } | { kind: 'logout' } | { kind: 'ask' } | { kind: 'answer'; session: string };
+
+interface Envelope {
+  rx: typeof MARK;
+  v: typeof VERSION;
+  from: string;
+}
+
+const MARK = 'rx-session';
+const VERSION = 1;
+const API = '`syncTabs()`';
+const KEYS = ['channel', 'fields'];
+
+/**
+ * Makes every tab of the origin agree on the session. When another tab
+ * - logs in: this tab is signed in with that session, as a new epoch (its requests of the
+ *   previous session are cancelled);
+ * - refreshes or updates: this tab takes the new token in the same epoch (nothing is
+ *   cancelled);
+ * - logs out: this tab logs out with the reason `'remote'`, cancelling what is in flight.
+ *
+ * A tab that starts signed out asks the open tabs for their session, and takes the first
+ * answer unless it has signed in meanwhile: the token can stay out of `localStorage` and
+ * still reach a new tab. Every session a
+ * message brings goes through `login()`'s or `update()`'s validation; messages of another
+ * version, garbage and a tab's own are ignored. A message carries no more than
+ * `persistSession()` would store.
+ *
+ * Uses `BroadcastChannel`, or the `storage` event where it is missing.
+ *
+ * @throws {TypeError} for bad options, naming the option, or where there is neither
+ * `BroadcastChannel` nor `localStorage`. {@link SessionError} `DISPOSED`.
+ */
+export function syncTabs<TUser>(store: SessionStore<TUser>, options?: SyncTabsOptions): TabSync {
+  const link = linkOf(store, 'syncTabs()', 'syncTabs(store, options)') as StoreLink<TUser>;
+  const { channel: name, fields } = parseOptions(options);
+  const self = Math.random().toString(36).slice(2) + Date.now().toString(36);
+  /** The stored form of the session this tab last heard from, or told, the others. */
+  let shared: string | null = serialize(store.session, fields);
+  /** Signed out since it asked the open tabs for their session: it takes the first answer. */
+  let asking = false;
+
+  const post = (message: Message): void => channel?.post({ rx: MARK, v: VERSION, from: self, ...message });
+
+  const apply = (message: Message): void => {
+    const current = store.session;
+    if (message.kind === 'logout') {
+      shared = null;
+      if (current.status === 'authenticated') store.logout('remote');
+      return;
+    }
+    if (message.kind === 'ask') {
+      if (current.status === 'authenticated') post({ kind: 'answer', session: serialize(current, fields) as string });
+      return;
+    }
+    if (message.kind === 'answer' && !asking) return;
+    const credentials = deserialize<TUser>(message.session, fields);
+    if (typeof credentials === 'string' || message.session === serialize(current, fields)) return;
+    shared = message.session;
+    asking = false;
+    try {
+      if (message.kind === 'update' && current.status === 'authenticated') {
+        // The fields a message carries are the whole session: one it leaves out is cleared.
+        const changes: Record<string, unknown> = { token: credentials.token };
+        for (const field of fields) changes[field] = credentials[field];
+        store.update(changes);
+      } else {
+        store.login(credentials);
+      }
+    } catch {
+      // A session this store refuses (expired, say): not taken.
+      shared = serialize(store.session, fields);
+    }
+  };
+
+  const channel: TabChannel | undefined = openTabChannel(name, (data) => {
+    const message = parseMessage(data, self);
+    if (message !== undefined) apply(message);
+  });
+  if (channel === undefined) {
+    throw new TypeError(
+      `${API} needs \`BroadcastChannel\` (or \`localStorage\` and its \`storage\` event), and there is neither here`,
+    );
+  }
+
+  let lastScope = link.state().scope;
+  const tell = (): void => {
+    const { session, scope } = link.state();
+    const value = serialize(session, fields);
+    const epoch = scope !== lastScope;
+    lastScope = scope;
+    if (value === shared) return; // heard from another tab, or said already
+    shared = value;
+    asking = false;
+    if (value === null) post({ kind: 'logout' });
+    else post({ kind: epoch ? 'login' : 'update', session: value });
+  };
+  const following: Subscription = store.session$.subscribe(tell);
+
+  if (store.session.status !== 'authenticated') {
+    asking = true;
+    post({ kind: 'ask' });
+  }
+
+  const stop = (): void => {
+    following.unsubscribe();
+    channel.close();
+  };
+  return Object.assign(stop, { stop });
+}
+
+function parseMessage(data: unknown, self: string): Message | undefined {
+  if (typeof data !== 'object' || data === null) return undefined;
+  const m = data as Partial<Envelope> & { kind?: unknown; session?: unknown };
+  if (m.rx !== MARK || m.v !== VERSION || typeof m.from !== 'string' || m.from === self) return undefined;
+  if (m.kind === 'logout' || m.kind === 'ask') return { kind: m.kind };
+  if ((m.kind === 'login' || m.kind === 'update' || m.kind === 'answer') && typeof m.session === 'string') {
+    return { kind: m.kind, session: m.session };
+  }
+  return undefined;
+}
+
+function parseOptions(options: unknown): { channel: string; fields: readonly PersistedField[] } {
+  const { channel = 'rx-session', fields } = optionsObject(API, options, KEYS) as SyncTabsOptions;
+  if (typeof channel !== 'string' || channel === '') {
+    throw new TypeError(`${API} option \`channel\` must be a non-empty string; got ${describe(channel)}`);
+  }
+  return { channel, fields: parseFields(API, fields) };
+}
