@@ -20,7 +20,9 @@ export interface SyncTabsOptions {
 
 /** What `syncTabs()` returns: call it (or its `stop`) to stop following the other tabs. */
 export interface TabSync {
+  /** Stops following the other tabs, and telling them of this one's changes. */
   (): void;
+  /** The same as calling it. */
   stop(): void;
 }
 

@@ -22,11 +22,11 @@ const SHIPPED = [
 /**
  * The unpacked size is watched so that it cannot grow by accident (sourcemaps, an
  * unminified build, a stray file, a doubled bundle). The package aims at less than 60 kB
- * (not met); the README and LICENSE are ~9 kB, the two minified builds ~88 kB, and the
- * declarations ~42 kB (the ESM ones re-export the CommonJS ones), 141 kB in all.
+ * (not met); the README and LICENSE are ~9 kB, the two minified builds ~93 kB, and the
+ * declarations ~44 kB (the ESM ones re-export the CommonJS ones), 148 kB in all.
  * This guard is set about 4% above that, and comes down as the code does.
  */
-const UNPACKED_BUDGET = 146_000;
+const UNPACKED_BUDGET = 154_000;
 
 let consumer: Consumer;
 let remove = (): void => undefined;
@@ -155,6 +155,7 @@ console.log(JSON.stringify({ touched, exports: Object.keys(lib).sort() }));`;
     'isSessionError',
     'memoryStorage',
     'persistSession',
+    'syncTabs',
   ];
 
   it('importing the CommonJS build with no browser globals touches none of them', async () => {
