@@ -33,4 +33,4 @@ export { memoryStorage } from './persist/memory-storage';
 export type { PersistSessionOptions, SessionStorageLike } from './persist/persist-options';
 export type { PersistedField } from './persist/stored-session';
 export { syncTabs } from './tabs/sync-tabs';
-export type { SyncTabsOptions, TabSync } from './tabs/sync-tabs';
+export type { LockManagerLike, SyncTabsOptions, TabSync } from './tabs/sync-tabs';

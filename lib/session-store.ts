@@ -129,6 +129,7 @@ export class SessionStore<TUser = unknown> {
       answered: (ticket, outcome) => gate.answered(ticket, outcome),
       recover: (signal) => refresher.recover(signal),
       canRefresh: () => settings.refresh !== undefined,
+      attempts: refresher,
       event: (event) => {
         const stamped: SessionEvent = { ...event, ...when(settings.clock.now()) };
         if (!cell.closed) cell.push(() => this.#events.next(stamped));

@@ -1,4 +1,5 @@
 import type { SchedulerLike } from 'rxjs';
+import { optionsObject } from './internal/options-object';
 import { assertClock, clockFromScheduler, systemClock, type Clock } from './clock';
 import { describe } from './errors';
 import { shown, type AuthenticatedSession, type Credentials } from './session';
@@ -98,8 +99,10 @@ const KEYS = ['initial', 'refresh', 'refreshMargin', 'refreshTimeout', 'probeLim
 const MAX_DELAY = 2 ** 31 - 1;
 
 /** The `TypeError` for option `name`, which `must` be something else. */
+const API = '`new SessionStore()`';
+
 function badOption(name: string, must: string): TypeError {
-  return new TypeError(`\`new SessionStore()\` option \`${name}\` ${must}`);
+  return new TypeError(`${API} option \`${name}\` ${must}`);
 }
 
 function duration(value: unknown, name: string, fallback: number, min: number, max = Infinity): number {
@@ -115,15 +118,7 @@ function duration(value: unknown, name: string, fallback: number, min: number, m
 
 /** Validates {@link SessionStoreOptions}; a bad one throws a `TypeError` that names it. */
 export function parseStoreOptions<TUser>(options: unknown): StoreSettings<TUser> {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new TypeError(`\`new SessionStore(options)\` needs an options object; got ${describe(options)}`);
-  }
-  for (const key of Object.keys(options)) {
-    if (!KEYS.includes(key)) {
-      throw new TypeError(`\`new SessionStore()\` got an unknown option \`${key}\`; expected one of: ${KEYS.join(', ')}`);
-    }
-  }
-  const o = options as SessionStoreOptions<TUser>;
+  const o = optionsObject(API, options, KEYS) as SessionStoreOptions<TUser>;
   if (o.refresh !== undefined && typeof o.refresh !== 'function') {
     throw badOption('refresh', `must be a function; got ${describe(o.refresh)}`);
   }
@@ -163,16 +158,11 @@ export interface LoginOptions {
   restored?: boolean;
 }
 
+const LOGIN_KEYS = ['restored'];
+
 /** @internal `login()`'s `options`, checked. */
 export function restoredOption(options: unknown): boolean {
-  if (options === undefined) return false;
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new TypeError(`\`login()\` options must be an object such as { restored: true }; got ${describe(options)}`);
-  }
-  for (const key of Object.keys(options)) {
-    if (key !== 'restored') throw new TypeError(`\`login()\` got an unknown option \`${key}\`; the only one is \`restored\``);
-  }
-  const { restored } = options as LoginOptions;
+  const { restored } = optionsObject('`login()`', options, LOGIN_KEYS) as LoginOptions;
   if (restored !== undefined && typeof restored !== 'boolean') {
     throw new TypeError(`\`login()\` option \`restored\` must be a boolean; got ${describe(restored)}`);
   }

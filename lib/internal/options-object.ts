@@ -14,3 +14,8 @@ export function optionsObject(api: string, options: unknown, keys: readonly stri
   }
   return options as Record<string, unknown>;
 }
+
+/** The `TypeError` for a bad option: `` `persistSession()` option `key` must be … ``. */
+export function optionError(api: string, option: string, must: string): TypeError {
+  return new TypeError(`${api} option \`${option}\` ${must}`);
+}

@@ -9,7 +9,7 @@ import { Latch } from './latch';
 import type { ProbeGate } from './probe-gate';
 import { RefreshFlight, type FlightPlan } from './refresh-flight';
 import type { SessionChange } from './state-cell';
-import type { ProbeTicket, StoreState } from './store-link';
+import type { ProbeTicket, RefreshGuard, StoreState } from './store-link';
 
 /** What the refresh coordinator needs from its store. */
 export interface RefreshHost<TUser> {
@@ -47,6 +47,8 @@ export class RefreshCoordinator<TUser> {
   #session!: Promise<AuthenticatedSession<TUser>>;
   /** What held requests wait on: released when a flight settles or fails an attempt, or the session changes. */
   readonly #held = new Latch();
+  /** What every attempt runs in, when `persistSession()` or `syncTabs()` set one (see ./refresh-guards). */
+  guard: RefreshGuard | undefined;
 
   constructor(host: RefreshHost<TUser>, { refresh, clock, timeout }: StoreSettings<TUser>, gate: ProbeGate<TUser>) {
     this.#host = host;
@@ -171,12 +173,19 @@ export class RefreshCoordinator<TUser> {
     const flight = new RefreshFlight({
       clock,
       timeout: this.#timeout,
-      call: (signal, attempt) => {
-        // The current session (a refresh token updated meanwhile is used), which is this
-        // epoch's: a flight of an ended epoch was cancelled before it could get here.
-        const { session } = this.#state;
-        if (session.status !== 'authenticated') throw new SessionError('NOT_AUTHENTICATED', 'The session ended');
-        return refresh(session, { signal, config: { skipAuth: true, signal }, attempt });
+      call: (signal, attempt, arm) => {
+        const run = (): unknown => {
+          // Abandoned while a guard waited (another tab's session came): no call.
+          if (signal.aborted) throw signal.reason;
+          // The current session (a refresh token updated meanwhile is used), which is this
+          // epoch's: a flight of an ended epoch was cancelled before it could get here.
+          const { session } = this.#state;
+          if (session.status !== 'authenticated') throw new SessionError('NOT_AUTHENTICATED', 'The session ended');
+          arm();
+          return refresh(session, { signal, config: { skipAuth: true, signal }, attempt });
+        };
+        const guard = this.guard;
+        return guard ? guard(run, { signal, timeout: this.#timeout, clock, arm }) : run();
       },
       retryUntil: () => {
         const { token, expiresAt } = this.#state.session;

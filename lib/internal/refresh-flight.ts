@@ -6,8 +6,12 @@ export interface FlightPlan {
   readonly clock: Clock;
   /** `refreshTimeout`: an attempt that takes longer has failed, for good. */
   readonly timeout: number;
-  /** Calls the app's refresh function once (attempt 0, 1, …). */
-  call(signal: AbortSignal, attempt: number): unknown;
+  /**
+   * Calls the app's refresh function once (attempt 0, 1, …). The attempt fails after
+   * `timeout`, counted from its start or from the last `arm(ms)`: after `ms` (a wait for a
+   * lock before the call) or `timeout` (the call starts now).
+   */
+  call(signal: AbortSignal, attempt: number, arm: (ms?: number) => void): unknown;
   /** No retry starts after this time: the token's life, as far as the store knows it. */
   retryUntil(): number;
   /** An attempt failed; `retryIn` is `undefined` when the failure is final. */
@@ -117,14 +121,18 @@ export class RefreshFlight {
         this.#failed(attempt, value);
       }
     };
-    this.#timer.set(() => {
+    const expire = (): void => {
       const error = new SessionError('REFRESH_FAILED', `The refresh call took longer than \`refreshTimeout\` (${timeout} ms)`);
       controller.abort(error);
       finish(false, error);
-    }, timeout);
+    };
+    const arm = (ms = timeout): void => {
+      if (this.#controller === controller) this.#timer.set(expire, ms);
+    };
+    arm();
     let pending: Promise<unknown>;
     try {
-      pending = Promise.resolve(this.#plan.call(controller.signal, attempt));
+      pending = Promise.resolve(this.#plan.call(controller.signal, attempt, arm));
     } catch (err) {
       pending = Promise.reject(err);
     }

@@ -1,3 +1,4 @@
+import type { Clock } from '../clock';
 import type { AuthenticatedSession, Session } from '../session';
 import type { SessionStorageErrorEvent } from '../events';
 import type { AbortScope } from './abort-scope';
@@ -38,6 +39,29 @@ export interface StoreLink<TUser = unknown> {
   canRefresh(): boolean;
   /** Emits an event on `events$`, stamped with the store's clock (queued behind the store's own emissions). */
   event(event: Omit<SessionStorageErrorEvent, 'timestamp' | 'at'>): void;
+  /** The store's refresh attempts, and what they run in (set through ./refresh-guards). */
+  readonly attempts: { guard: RefreshGuard | undefined };
+}
+
+/**
+ * What `persistSession()` and `syncTabs()` wrap each refresh attempt in, so that the tabs of
+ * an origin make one refresh call between them, and none presents a refresh token another
+ * has used already (with a rotating refresh token, the server would revoke the grant):
+ * `syncTabs()` runs it under a lock the tabs share (outer), and `persistSession()` takes a
+ * newer session from the storage instead of calling `run`. Settles as the attempt does.
+ */
+export type RefreshGuard = (run: () => unknown, attempt: GuardedAttempt) => unknown;
+
+/** What a {@link RefreshGuard} knows of the attempt it runs. */
+export interface GuardedAttempt {
+  /** The attempt's signal: it aborts when the refresh is no longer needed (another tab's session came). */
+  readonly signal: AbortSignal;
+  /** `refreshTimeout`: an attempt that takes longer has failed. */
+  readonly timeout: number;
+  /** The store's clock. */
+  readonly clock: Clock;
+  /** Sets the attempt to fail `ms` from now (a wait for the lock is not the call's time). */
+  readonly arm: (ms: number) => void;
 }
 
 /**

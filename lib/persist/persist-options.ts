@@ -1,5 +1,6 @@
 import { describe } from '../errors';
-import { optionsObject } from '../internal/options-object';
+import { optionError, optionsObject } from '../internal/options-object';
+import { memoryStorage } from './memory-storage';
 import { parseFields, type PersistedField } from './stored-session';
 
 /**
@@ -46,20 +47,12 @@ export interface PersistSettings {
 const API = '`persistSession()`';
 const KEYS = ['storage', 'key', 'fields'];
 
-function bad(option: string, must: string): TypeError {
-  return new TypeError(`${API} option \`${option}\` ${must}`);
-}
+const bad = (option: string, must: string): TypeError => optionError(API, option, must);
 
-function isStorage(value: unknown): value is SessionStorageLike {
-  const s = value as Partial<Record<keyof SessionStorageLike, unknown>> | null;
-  return (
-    typeof s === 'object' &&
-    s !== null &&
-    typeof s.getItem === 'function' &&
-    typeof s.setItem === 'function' &&
-    typeof s.removeItem === 'function'
+const isStorage = (value: unknown): value is SessionStorageLike =>
+  ['getItem', 'setItem', 'removeItem'].every(
+    (method) => typeof (value as Record<string, unknown> | null)?.[method] === 'function',
   );
-}
 
 /** Validates {@link PersistSessionOptions}; a bad one throws a `TypeError` that names it. */
 export function parsePersistOptions(options: unknown): PersistSettings {
@@ -72,7 +65,7 @@ export function parsePersistOptions(options: unknown): PersistSettings {
     } catch (err) {
       // A sandboxed iframe, or storage blocked by the browser: a SecurityError on access.
       unavailable = err;
-      storage = { getItem: () => null, setItem: () => undefined, removeItem: () => undefined };
+      storage = memoryStorage();
     }
     if (storage === undefined) {
       throw bad(

@@ -2,8 +2,9 @@ import { BehaviorSubject, distinctUntilChanged, type Observable, type Subscripti
 import { isSessionError } from '../errors';
 import type { SessionStorageErrorEvent } from '../events';
 import type { StoreLink } from '../internal/store-link';
+import { guardRefresh } from '../internal/refresh-guards';
 import { linkOf } from '../request/store-of';
-import type { Session } from '../session';
+import { sessionFromRefresh, type Session } from '../session';
 import type { SessionStore } from '../session-store';
 import { parsePersistOptions, type PersistSessionOptions, type SessionStorageLike } from './persist-options';
 import { deserialize, serialize, type PersistedField } from './stored-session';
@@ -108,25 +109,29 @@ export function persistSession<TUser>(store: SessionStore<TUser>, options?: Pers
     writer.write(null);
   };
 
-  let ready: Promise<Session<TUser>>;
-  if (unavailable !== undefined) {
-    report('read', 'unreadable', unavailable);
-    ready = Promise.resolve(finish(null));
-  } else {
+  /** Reads the stored value: `ok` with it, or `fail` with why it could not be read. */
+  const read = <T>(ok: (raw: unknown) => T, fail: (err: unknown) => T): T | Promise<T> => {
     let raw: unknown;
     try {
       raw = storage.getItem(key);
     } catch (err) {
-      report('read', 'unreadable', err);
-      raw = null;
+      return fail(err);
     }
-    ready = isThenable(raw)
-      ? Promise.resolve(raw).then(finish, (err: unknown) => {
-          report('read', 'unreadable', err);
-          return finish(null);
-        })
-      : Promise.resolve(finish(raw));
-  }
+    return isThenable(raw) ? Promise.resolve(raw).then(ok, fail) : ok(raw);
+  };
+  const unreadable = (err: unknown): Session<TUser> => {
+    report('read', 'unreadable', err);
+    return finish(null);
+  };
+  const ready = Promise.resolve(unavailable === undefined ? read(finish, unreadable) : unreadable(unavailable));
+
+  // Before each refresh attempt (a retry too: the answer to the last one may have been lost
+  // after the server rotated the refresh token), a newer session another tab stored is taken
+  // instead of presenting a refresh token that tab may have used already.
+  const unshare =
+    unavailable === undefined
+      ? guardRefresh(link, (run, { clock }) => read((raw) => newer(link.state().session, raw, fields, clock.now()) ?? run(), run))
+      : undefined;
 
   return {
     ready,
@@ -138,8 +143,27 @@ export function persistSession<TUser>(store: SessionStore<TUser>, options?: Pers
       stopped = true;
       writer.stopped = true;
       following?.unsubscribe();
+      unshare?.();
     },
   };
+}
+
+/**
+ * The credentials stored in `raw` when they make a usable session newer than `session`
+ * (another token, living longer), as a refresh would return them; otherwise `undefined`.
+ */
+function newer<TUser>(session: Session<TUser>, raw: unknown, fields: readonly PersistedField[], now: number): unknown {
+  const credentials = deserialize<TUser>(raw, fields);
+  if (typeof credentials === 'string' || session.status !== 'authenticated') return undefined;
+  let next: Session<TUser>;
+  try {
+    next = sessionFromRefresh(session, credentials, 'refresh', now);
+  } catch {
+    return undefined;
+  }
+  const { token, expiresAt } = next;
+  const later = expiresAt === undefined || expiresAt > Math.max(now, session.expiresAt ?? 0);
+  return token !== session.token && later ? credentials : undefined;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { optionError } from '../internal/options-object';
 import type { Credentials, Session } from '../session';
 
 /** What `persistSession()` may keep besides the token. */
@@ -9,7 +10,7 @@ export const ALL_FIELDS: readonly PersistedField[] = ['refreshToken', 'expiresAt
 /** Checks a `fields` option (`api` names the call); a bad one throws a `TypeError` naming it. */
 export function parseFields(api: string, fields: unknown = ALL_FIELDS): readonly PersistedField[] {
   if (!Array.isArray(fields) || fields.some((f) => !ALL_FIELDS.includes(f as PersistedField))) {
-    throw new TypeError(`${api} option \`fields\` must be an array of ${ALL_FIELDS.map((f) => `'${f}'`).join(', ')}`);
+    throw optionError(api, 'fields', `must be an array of 'refreshToken', 'expiresAt', 'user'`);
   }
   return [...(fields as PersistedField[])];
 }

@@ -1,3 +1,4 @@
+import { optionsObject } from '../internal/options-object';
 import { parseAllowedOrigin } from './origin-policy';
 
 /** The options every client binding takes (`bindAxios`, `createFetch`), with defaults applied. */
@@ -15,19 +16,11 @@ const HTTP_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
  * A bad one throws a `TypeError` naming it (`api` is how the message names the call).
  */
 export function parseClientOptions(api: string, options: unknown, keys: readonly string[]): ClientSettings {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new TypeError(`\`${api}\` options must be an object; got ${options === null ? 'null' : typeof options}`);
-  }
-  for (const key of Object.keys(options)) {
-    if (!keys.includes(key)) {
-      throw new TypeError(`\`${api}\` got an unknown option \`${key}\`; expected one of: ${keys.join(', ')}`);
-    }
-  }
   const {
     header = 'Authorization',
     scheme = 'Bearer',
     allowedOrigins = [],
-  } = options as { header?: unknown; scheme?: unknown; allowedOrigins?: unknown };
+  } = optionsObject(`\`${api}\``, options, keys) as { header?: unknown; scheme?: unknown; allowedOrigins?: unknown };
   if (typeof header !== 'string' || !HTTP_TOKEN.test(header)) {
     throw new TypeError(`\`${api}\` option \`header\` must be a header name such as 'Authorization'`);
   }

@@ -1,7 +1,8 @@
 import type { Subscription } from 'rxjs';
 import { describe } from '../errors';
-import type { StoreLink } from '../internal/store-link';
-import { optionsObject } from '../internal/options-object';
+import type { GuardedAttempt, StoreLink } from '../internal/store-link';
+import { guardRefresh } from '../internal/refresh-guards';
+import { optionError, optionsObject } from '../internal/options-object';
 import { deserialize, parseFields, serialize, type PersistedField } from '../persist/stored-session';
 import { linkOf } from '../request/store-of';
 import type { SessionStore } from '../session-store';
@@ -16,6 +17,17 @@ export interface SyncTabsOptions {
    * `'refreshToken'`, `'expiresAt'` and `'user'`.
    */
   fields?: readonly PersistedField[];
+  /**
+   * The Web Locks API the tabs share a refresh through (one tab calls `refresh`, the others
+   * take its result). Default `navigator.locks` where there is one; without it, each tab
+   * refreshes on its own (still single-flight within the tab).
+   */
+  locks?: LockManagerLike;
+}
+
+/** The part of the Web Locks API (`navigator.locks`) that `syncTabs()` uses. */
+export interface LockManagerLike {
+  request(name: string, options: { signal?: AbortSignal; steal?: boolean }, callback: () => Promise<void>): Promise<unknown>;
 }
 
 /** What `syncTabs()` returns: call it (or its `stop`) to stop following the other tabs. */
@@ -39,7 +51,12 @@ interface Envelope {
 const MARK = 'rx-session';
 const VERSION = 1;
 const API = '`syncTabs()`';
-const KEYS = ['channel', 'fields'];
+const KEYS = ['channel', 'fields', 'locks'];
+/**
+ * How long the lock is kept after a refresh: the other tabs hear of its session (and drop
+ * their own refresh) before one of them can take the lock.
+ */
+const LOCK_HOLD = 100;
 
 /**
  * Makes every tab of the origin agree on the session. When another tab
@@ -63,8 +80,8 @@ const KEYS = ['channel', 'fields'];
  */
 export function syncTabs<TUser>(store: SessionStore<TUser>, options?: SyncTabsOptions): TabSync {
   const link = linkOf(store, 'syncTabs()', 'syncTabs(store, options)') as StoreLink<TUser>;
-  const { channel: name, fields } = parseOptions(options);
-  const self = Math.random().toString(36).slice(2) + Date.now().toString(36);
+  const { channel: name, fields, locks } = parseOptions(options);
+  const self = String(Math.random());
   /** The stored form of the session this tab last heard from, or told, the others. */
   let shared: string | null = serialize(store.session, fields);
   /** Signed out since it asked the open tabs for their session: it takes the first answer. */
@@ -108,9 +125,7 @@ export function syncTabs<TUser>(store: SessionStore<TUser>, options?: SyncTabsOp
     if (message !== undefined) apply(message);
   });
   if (channel === undefined) {
-    throw new TypeError(
-      `${API} needs \`BroadcastChannel\` (or \`localStorage\` and its \`storage\` event), and there is neither here`,
-    );
+    throw new TypeError(`${API} needs \`BroadcastChannel\` or \`localStorage\`, and there is neither here`);
   }
 
   let lastScope = link.state().scope;
@@ -132,28 +147,79 @@ export function syncTabs<TUser>(store: SessionStore<TUser>, options?: SyncTabsOp
     post({ kind: 'ask' });
   }
 
+  const unshare = locks && guardRefresh(link, (run, attempt) => locked(locks, `${name}:refresh`, run, attempt), true);
+
   const stop = (): void => {
     following.unsubscribe();
     channel.close();
+    unshare?.();
   };
   return Object.assign(stop, { stop });
 }
 
-function parseMessage(data: unknown, self: string): Message | undefined {
-  if (typeof data !== 'object' || data === null) return undefined;
-  const m = data as Partial<Envelope> & { kind?: unknown; session?: unknown };
-  if (m.rx !== MARK || m.v !== VERSION || typeof m.from !== 'string' || m.from === self) return undefined;
-  if (m.kind === 'logout' || m.kind === 'ask') return { kind: m.kind };
-  if ((m.kind === 'login' || m.kind === 'update' || m.kind === 'answer') && typeof m.session === 'string') {
-    return { kind: m.kind, session: m.session };
-  }
-  return undefined;
+/**
+ * Runs a refresh attempt under the lock `name` shared by the tabs: one tab calls `refresh`
+ * while the others wait. A waiting tab usually never runs: the holder's new session reaches
+ * it as a message, which aborts its attempt's signal (and so its lock request). One that
+ * gets the lock first checks the storage (`run` does) before it calls `refresh`.
+ *
+ * A closed tab's lock is released by the browser. A tab that holds it and never finishes
+ * (frozen) had `refreshTimeout` for its call: past that, the lock is taken from it (`steal`).
+ */
+function locked(locks: LockManagerLike, name: string, run: () => unknown, attempt: GuardedAttempt): Promise<unknown> {
+  const { signal, timeout, clock, arm } = attempt;
+  // The wait is bounded all the same, past the point the lock is taken over.
+  arm(2 * timeout + 10 * LOCK_HOLD);
+  return new Promise((resolve, reject) => {
+    /** Whether the attempt ran under the lock, or ended without it: later grants do nothing. */
+    let settled = false;
+    const held = async (): Promise<void> => {
+      if (settled || signal.aborted) return;
+      settled = true;
+      try {
+        resolve(await run());
+      } catch (err) {
+        reject(err);
+      }
+      await new Promise<void>((done) => clock.setTimeout(done, LOCK_HOLD));
+    };
+    const request = (options: { signal?: AbortSignal; steal?: boolean }): void =>
+      void locks.request(name, options, held).then(undefined, (err: unknown) => {
+        // Aborted (the refresh is no longer needed), or a lock manager that fails. (A lock
+        // taken over from this tab after its run began is no failure.)
+        if (!settled) reject((signal.aborted ? signal.reason : err) as Error);
+        settled = true;
+      });
+    request({ signal });
+    clock.setTimeout(() => settled || signal.aborted || request({ steal: true }), timeout + 5 * LOCK_HOLD);
+  });
 }
 
-function parseOptions(options: unknown): { channel: string; fields: readonly PersistedField[] } {
-  const { channel = 'rx-session', fields } = optionsObject(API, options, KEYS) as SyncTabsOptions;
+function parseMessage(data: unknown, self: string): Message | undefined {
+  const m = data as (Partial<Envelope> & { kind?: unknown; session?: unknown }) | null | undefined;
+  if (m?.rx !== MARK || m.v !== VERSION || typeof m.from !== 'string' || m.from === self) return undefined;
+  const { kind, session } = m;
+  if (kind === 'logout' || kind === 'ask') return { kind };
+  return (kind === 'login' || kind === 'update' || kind === 'answer') && typeof session === 'string'
+    ? { kind, session }
+    : undefined;
+}
+
+function parseOptions(options: unknown): {
+  channel: string;
+  fields: readonly PersistedField[];
+  locks: LockManagerLike | undefined;
+} {
+  const parsed = optionsObject(API, options, KEYS) as SyncTabsOptions;
+  const { channel = 'rx-session', fields } = parsed;
   if (typeof channel !== 'string' || channel === '') {
-    throw new TypeError(`${API} option \`channel\` must be a non-empty string; got ${describe(channel)}`);
+    throw optionError(API, 'channel', `must be a non-empty string; got ${describe(channel)}`);
   }
-  return { channel, fields: parseFields(API, fields) };
+  let locks = parsed.locks;
+  if (locks === undefined) {
+    locks = (globalThis as { navigator?: { locks?: LockManagerLike } }).navigator?.locks;
+  } else if (typeof (locks as Partial<LockManagerLike> | null)?.request !== 'function') {
+    throw optionError(API, 'locks', `must be a lock manager such as navigator.locks; got ${describe(locks)}`);
+  }
+  return { channel, fields: parseFields(API, fields), locks };
 }

@@ -165,6 +165,38 @@ function bootTabs(): TabsBoot {
   return { store, logouts, api: createFetch(store) };
 }
 
+/**
+ * What a page opened with `?boot=shared` set up: a store that refreshes at the page server's
+ * `/token` (rotating refresh tokens) and follows the other tabs, sharing their refresh
+ * through `navigator.locks`; with `&persist` also persisted to `localStorage`.
+ */
+export interface SharedBoot {
+  readonly store: SessionStore;
+  /** `logout$` reasons, in order. */
+  readonly logouts: string[];
+  /** `events$` types, in order. */
+  readonly events: string[];
+}
+
+function bootShared(persist: boolean): SharedBoot {
+  const store = new SessionStore({
+    refreshMargin: 1_000,
+    refresh: async (session, { signal }) => {
+      const res = await fetch('/token', { method: 'POST', body: session.refreshToken ?? '', signal });
+      if (!res.ok) throw Object.assign(new Error('refused'), { response: { status: res.status } });
+      const body = (await res.json()) as { access_token: string; refresh_token: string; expires_in: number };
+      return { token: body.access_token, refreshToken: body.refresh_token, expiresAt: Date.now() + body.expires_in * 1000 };
+    },
+  });
+  const logouts: string[] = [];
+  const events: string[] = [];
+  store.logout$.subscribe((e) => logouts.push(e.reason));
+  store.events$.subscribe((e) => events.push(e.type));
+  if (persist) persistSession(store);
+  syncTabs(store);
+  return { store, logouts, events };
+}
+
 function bootPersisted(): PersistBoot {
   const store = new SessionStore();
   const events: SessionEvent[] = [];
@@ -185,7 +217,9 @@ export type PageGlobals = typeof globals & {
 
 const target = window as unknown as PageGlobals;
 Object.assign(target, globals, { spec: {} });
-const boot = new URLSearchParams(location.search).get('boot');
+const query = new URLSearchParams(location.search);
+const boot = query.get('boot');
 if (boot === 'persist') target.spec.boot = bootPersisted();
 if (boot === 'tabs') target.spec.boot = bootTabs();
+if (boot === 'shared') target.spec.boot = bootShared(query.has('persist'));
 target.rxReady = true;

@@ -42,9 +42,28 @@ export interface PageServer {
   slowAborted(): number;
   /** Resolves once `predicate()` holds, checked after every server event; rejects after `timeoutMs`. */
   until(what: string, predicate: () => boolean, timeoutMs?: number): Promise<void>;
-  /** Clears the log and the counters. */
+  /** The token endpoint (`POST /token`, body: the refresh token), as an OpenID provider runs it. */
+  readonly grant: TokenGrant;
+  /** Clears the log and the counters, and starts a new grant. */
   reset(): void;
   close(): Promise<void>;
+}
+
+/**
+ * A grant with rotating refresh tokens: each refresh token works once, and one presented
+ * again revokes the whole grant (every later call is refused), as OpenID providers do.
+ */
+export interface TokenGrant {
+  /** Refresh calls received. */
+  readonly calls: number;
+  /** Whether a used refresh token was presented, and the grant revoked. */
+  readonly revoked: boolean;
+  /** The refresh token that works now: `rt-0` at first, `rt-1` after one refresh… */
+  readonly current: string;
+  /** How long the endpoint takes to answer, in ms (default 50). */
+  delay: number;
+  /** Leaves the next call unanswered (its socket stays open until the client goes). */
+  hangNext: boolean;
 }
 
 const PAGE_HTML = `<!doctype html>
@@ -84,6 +103,7 @@ export async function startPageServer(): Promise<PageServer> {
   let seen: SeenRequest[] = [];
   let aborted = 0;
   let slowAborted = 0;
+  let grant = newGrant();
   const waiters = new Set<() => void>();
   const poke = (): void => {
     for (const waiter of [...waiters]) waiter();
@@ -131,6 +151,33 @@ export async function startPageServer(): Promise<PageServer> {
       case '/slow':
         // Never answered: only a client abort (or close()) ends it.
         return;
+      case '/token': {
+        const g = grant;
+        g.calls++;
+        let body = '';
+        req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        req.on('end', () => {
+          poke();
+          if (g.hangNext) {
+            g.hangNext = false;
+            return;
+          }
+          setTimeout(() => {
+            if (res.destroyed) return;
+            if (g.revoked || body !== g.current) {
+              g.revoked = true;
+              res.writeHead(400, { 'content-type': 'application/json' });
+              res.end(JSON.stringify({ error: 'invalid_grant' }));
+              return;
+            }
+            g.generation++;
+            g.current = `rt-${g.generation}`;
+            res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+            res.end(JSON.stringify({ access_token: `at-${g.generation}`, refresh_token: g.current, expires_in: 3600 }));
+          }, g.delay);
+        });
+        return;
+      }
       default:
         res.writeHead(404, { 'content-type': 'text/plain' });
         res.end('not found');
@@ -163,10 +210,14 @@ export async function startPageServer(): Promise<PageServer> {
         waiters.add(check);
       });
     },
+    get grant() {
+      return grant;
+    },
     reset() {
       seen = [];
       aborted = 0;
       slowAborted = 0;
+      grant = newGrant();
     },
     close: () =>
       new Promise<void>((resolve) => {
@@ -174,6 +225,10 @@ export async function startPageServer(): Promise<PageServer> {
         server.close(() => resolve());
       }),
   };
+}
+
+function newGrant(): TokenGrant & { calls: number; revoked: boolean; current: string; generation: number } {
+  return { calls: 0, revoked: false, current: 'rt-0', generation: 0, delay: 50, hangNext: false };
 }
 
 // ---------------------------------------------------------------------------
