@@ -27,6 +27,7 @@ export interface SyncTabsOptions {
 
 /** The part of the Web Locks API (`navigator.locks`) that `syncTabs()` uses. */
 export interface LockManagerLike {
+  /** Runs `callback` holding the exclusive lock `name`, as `navigator.locks.request()` does. */
   request(name: string, options: { signal?: AbortSignal; steal?: boolean }, callback: () => Promise<void>): Promise<unknown>;
 }
 
