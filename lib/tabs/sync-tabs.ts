@@ -192,7 +192,7 @@ function locked(locks: LockManagerLike, name: string, run: () => unknown, attemp
         settled = true;
       });
     request({ signal });
-    clock.setTimeout(() => settled || signal.aborted || request({ steal: true }), timeout + 5 * LOCK_HOLD);
+    clock.setTimeout(() => settled || signal.aborted || request({ steal: true }), timeout + 2 * LOCK_HOLD);
   });
 }
 
