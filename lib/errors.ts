@@ -109,7 +109,7 @@ export function describe(value: unknown): string {
  * It takes what the request rejected with: axios' `CanceledError` (it reads
  * `error.config.signal.reason`, which axios' `GenericAbortSignal` type does not declare), or
  * what a fetch function of `createFetch` rejects with, its signal's reason (the
- * `SessionError` itself).
+ * `SessionError` itself), or the `HttpErrorResponse` of `sessionInterceptor` (its `error`).
  *
  * @example
  * ```ts
@@ -121,6 +121,7 @@ export function describe(value: unknown): string {
  */
 export function getSessionEnd(error: unknown): SessionError | undefined {
   if (isSessionError(error, 'SESSION_ENDED')) return error;
-  const reason = (error as { config?: { signal?: { reason?: unknown } } } | null | undefined)?.config?.signal?.reason;
+  const e = error as { config?: { signal?: { reason?: unknown } }; error?: unknown } | null | undefined;
+  const reason = e?.config?.signal?.reason ?? e?.error;
   return isSessionError(reason, 'SESSION_ENDED') ? reason : undefined;
 }

@@ -29,7 +29,7 @@ export function sessionCancel(
   ended: SessionError | undefined,
   request?: unknown,
   message?: string,
-): CanceledError<unknown> {
+): InstanceType<typeof CanceledError<unknown>> {
   config.signal = aborted(ended);
   return new CanceledError(message, config, request);
 }

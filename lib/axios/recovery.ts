@@ -61,7 +61,7 @@ export function asCallerSees(error: AxiosError, config: InternalAxiosRequestConf
   let data: unknown = response.data;
   try {
     const transforms = config.transformResponse;
-    const headers = AxiosHeaders.from(response.headers as AxiosHeaders);
+    const headers = AxiosHeaders.from(response.headers as Parameters<typeof AxiosHeaders.from>[0]);
     for (const fn of Array.isArray(transforms) ? transforms : transforms ? [transforms] : []) {
       data = fn.call(config, data, headers, response.status);
     }

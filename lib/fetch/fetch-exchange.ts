@@ -1,9 +1,10 @@
 import type { SessionError } from '../errors';
-import { follow, type AbortScope, type RequestSignal, type SignalLike } from '../internal/abort-scope';
+import type { AbortScope, RequestSignal, SignalLike } from '../internal/abort-scope';
 import type { ProbeOutcome } from '../internal/store-link';
 import type { Exchange, Outcome } from '../request/protocol';
 import { replayable } from '../request/store-of';
 import type { SessionView } from '../request/session-view';
+import { waitUnlessAborted } from '../request/wait-unless-aborted';
 import type { FetchSettings, SessionRequestInit } from './fetch-options';
 import { release, tieBody } from './tied-body';
 
@@ -97,19 +98,7 @@ export class FetchExchange implements Exchange<Response> {
   }
 
   wait<T>(until: Promise<T>): Promise<T> {
-    const caller = this.caller;
-    if (caller === undefined) return until;
-    if (caller.aborted) return Promise.reject(caller.reason);
-    // One listener on the caller's signal however many requests wait on it (see `follow`).
-    const follower = follow(caller);
-    return new Promise<T>((resolve, reject) => {
-      // As an aborted fetch does: it rejects with the signal's reason.
-      follower.addEventListener('abort', () => reject(caller.reason));
-      void until.then((value) => {
-        follower.settle();
-        resolve(value);
-      });
-    });
+    return waitUnlessAborted(this.caller, until);
   }
 
   ended(reason: SessionError | undefined, outcome?: Outcome<Response>): unknown {

@@ -81,7 +81,7 @@ const LOCK_HOLD = 100;
  */
 export function syncTabs<TUser>(store: SessionStore<TUser>, options?: SyncTabsOptions): TabSync {
   const link = linkOf(store, 'syncTabs()', 'syncTabs(store, options)') as StoreLink<TUser>;
-  const { channel: name, fields, locks } = parseOptions(options);
+  const { channel: name, fields, locks } = parseSyncTabsOptions(options);
   const self = String(Math.random());
   /** The stored form of the session this tab last heard from, or told, the others. */
   let shared: string | null = serialize(store.session, fields);
@@ -206,7 +206,7 @@ function parseMessage(data: unknown, self: string): Message | undefined {
     : undefined;
 }
 
-function parseOptions(options: unknown): {
+export function parseSyncTabsOptions(options: unknown): {
   channel: string;
   fields: readonly PersistedField[];
   locks: LockManagerLike | undefined;

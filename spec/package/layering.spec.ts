@@ -112,6 +112,16 @@ describe('the layers of lib/', () => {
   });
 
   it.each(['internal', 'request'])('lib/%s/ imports neither client binding', (dir) => {
-    expect(offending(dir, (spec) => isUnder('axios')(spec) || isUnder('fetch')(spec))).toEqual([]);
+    expect(offending(dir, (spec) => isUnder('axios')(spec) || isUnder('fetch')(spec) || isUnder('angular')(spec))).toEqual([]);
+  });
+
+  it('only lib/angular/ imports Angular, and it stands on lib/request/ without axios or fetch', () => {
+    const isAngular = (spec: string): boolean => spec.startsWith('@angular/');
+    const others = ['internal', 'request', 'fetch', 'axios', 'persist', 'tabs'];
+    expect(others.flatMap((dir) => offending(dir, isAngular))).toEqual([]);
+    expect(importsUnder('angular').flatMap((f) => f.imports)).toEqual(
+      expect.arrayContaining(['request/protocol', '@angular/core']),
+    );
+    expect(offending('angular', (spec) => isAxios(spec) || isUnder('axios')(spec) || isUnder('fetch')(spec))).toEqual([]);
   });
 });

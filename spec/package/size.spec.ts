@@ -13,6 +13,8 @@ describe('the bundle size', () => {
     // What the guard measures is the library, with its peers left out.
     expect(text).toMatch(/from\s*"rxjs"/);
     expect(text).toMatch(/from\s*"axios"/);
+    // The root entry is free of Angular (rx-session/angular's code is its own).
+    expect(text).not.toContain('@angular');
   });
 
   it(`persistSession and syncTabs add at most ${OPT_IN_BUDGET_GZ / 1000} kB gzipped to the root entry`, async () => {

@@ -1,0 +1,124 @@
+import { HttpContextToken, type HttpErrorResponse, type HttpEvent, type HttpInterceptorFn } from '@angular/common/http';
+import { InjectionToken, inject, makeEnvironmentProviders, type EnvironmentProviders } from '@angular/core';
+import { Observable } from 'rxjs';
+import { SessionStore } from 'rx-session';
+import { functionOption, parseClientOptions, type ClientSettings } from '../request/client-options';
+import { createOriginPolicy } from '../request/origin-policy';
+import { dispatch } from '../request/protocol';
+import { SessionView } from '../request/session-view';
+import { linkOf } from '../request/store-of';
+import { HttpExchange, type HttpBinding } from './http-exchange';
+
+/**
+ * Set on a request's `HttpContext` to send it without the token: not tied to the session
+ * (a logout does not cancel it), never held for a refresh, never retried.
+ *
+ * @example
+ * ```ts
+ * http.get('/api/health', { context: new HttpContext().set(SKIP_AUTH, true) });
+ * ```
+ */
+export const SKIP_AUTH = new HttpContextToken<boolean>(() => false);
+
+/** The settings of {@link sessionInterceptor}; see {@link withSessionInterceptor}. */
+export interface SessionInterceptorOptions {
+  /**
+   * Absolute origins that may receive the token besides the page's own (where relative
+   * URLs go), compared exactly by parsed origin: `['https://api.example.com']`.
+   */
+  allowedOrigins?: readonly string[];
+  /** The header the token goes in. Default `'Authorization'`. */
+  header?: string;
+  /** The word before the token; `''` sends the raw token. Default `'Bearer'`. */
+  scheme?: string;
+  /** Whether an error response means the token did not work: one shared refresh, one retry. Default: status 401. */
+  shouldRefresh?: (error: HttpErrorResponse) => boolean;
+}
+
+interface InterceptorSettings extends ClientSettings {
+  readonly shouldRefresh: (error: HttpErrorResponse) => boolean;
+}
+
+const API = 'withSessionInterceptor()';
+const KEYS = ['allowedOrigins', 'header', 'scheme', 'shouldRefresh'] as const;
+const is401 = (error: HttpErrorResponse): boolean => error.status === 401;
+
+function parseInterceptorOptions(options: unknown): InterceptorSettings {
+  const settings = parseClientOptions(API, options, KEYS);
+  const given = (options as SessionInterceptorOptions | undefined)?.shouldRefresh;
+  return {
+    ...settings,
+    shouldRefresh: functionOption(API, 'shouldRefresh', given, is401, '(error: HttpErrorResponse) => boolean'),
+  };
+}
+
+/**
+ * The interceptor's settings, as {@link withSessionInterceptor} provides them. Provide it
+ * yourself (`{ provide: SESSION_INTERCEPTOR_OPTIONS, useValue: { … } }`) where a value
+ * comes from elsewhere; it is checked when the first request is intercepted.
+ */
+export const SESSION_INTERCEPTOR_OPTIONS = new InjectionToken<SessionInterceptorOptions>('rx-session interceptor options');
+
+/**
+ * Configures {@link sessionInterceptor}: which origins get the token, in which header,
+ * and which errors ask for a refresh. Without it, the token goes only to relative URLs
+ * (the page's origin) in `Authorization: Bearer <token>`, and a 401 asks for a refresh.
+ *
+ * @throws {TypeError} for a bad option, naming it.
+ */
+export function withSessionInterceptor(options: SessionInterceptorOptions = {}): EnvironmentProviders {
+  parseInterceptorOptions(options);
+  return makeEnvironmentProviders([{ provide: SESSION_INTERCEPTOR_OPTIONS, useValue: options }]);
+}
+
+/** One binding per root injector: the interceptor's view of the store, and its origin policy. */
+const BINDING = new InjectionToken<HttpBinding>('rx-session interceptor binding', {
+  providedIn: 'root',
+  factory: () => {
+    const store = inject(SessionStore);
+    const settings = parseInterceptorOptions(inject(SESSION_INTERCEPTOR_OPTIONS, { optional: true }) ?? {});
+    const link = linkOf(store, 'sessionInterceptor()', 'provideSessionStore()');
+    const policy = createOriginPolicy(settings.allowedOrigins, { defaults: {} });
+    return {
+      view: new SessionView(link, settings),
+      mayCarryToken: (url) => policy({ url }),
+      shouldRefresh: settings.shouldRefresh,
+    };
+  },
+});
+
+/**
+ * The `HttpInterceptorFn` that makes `HttpClient` follow the app's {@link SessionStore}
+ * (see `provideSessionStore`), with the guarantees of `bindAxios`:
+ * - the current token is stamped as the request is sent, only to relative URLs (the
+ *   document's origin) and `allowedOrigins`, compared exactly by parsed origin;
+ * - after `logout()` returns, every request of the ended session is aborted (its XHR or
+ *   fetch), and its observable errors with an `HttpErrorResponse` whose `error` is the
+ *   `SessionError('SESSION_ENDED')` (`getSessionEnd(err)` returns it), never a success;
+ * - a 401 on the current token waits for the store's shared refresh (one for every
+ *   client of the store: interceptors, axios instances, fetch functions), and is sent once
+ *   more; requests are held while a refresh runs.
+ *
+ * {@link SKIP_AUTH} in a request's context sends it without the token, untied.
+ *
+ * @example
+ * ```ts
+ * provideHttpClient(withInterceptors([sessionInterceptor]))
+ * ```
+ */
+export const sessionInterceptor: HttpInterceptorFn = (request, next) => {
+  const binding = inject(BINDING);
+  const skipAuth = request.context.get(SKIP_AUTH);
+  return new Observable<HttpEvent<unknown>>((out) => {
+    binding.view.sync();
+    const exchange = new HttpExchange(binding, request, next, out, skipAuth);
+    dispatch(binding.view, exchange).then(
+      (response) => {
+        out.next(response);
+        out.complete();
+      },
+      (error: unknown) => out.error(error),
+    );
+    return () => exchange.cancel();
+  });
+};
