@@ -64,10 +64,10 @@ export function assertFreshBuild(): void {
 
 /**
  * Packs the repo (without running `prepack`: the caller checked dist/ is fresh) into a new
- * temporary folder and installs the tarball there with the repo's versions of rxjs and axios,
- * from npm's cache when it has them.
+ * temporary folder and installs the tarball there with the repo's versions of rxjs and axios
+ * (and of the `peers` asked for), from npm's cache when it has them.
  */
-export async function createConsumer(): Promise<Consumer> {
+export async function createConsumer(peers: readonly string[] = []): Promise<Consumer> {
   const dir = mkdtempSync(join(tmpdir(), 'rx-session-consumer-'));
   const env = childEnv();
   try {
@@ -86,6 +86,7 @@ export async function createConsumer(): Promise<Consumer> {
         `./${pack.filename}`,
         `rxjs@${versionOf('rxjs')}`,
         `axios@${versionOf('axios')}`,
+        ...peers.map((name) => `${name}@${versionOf(name)}`),
       ],
       { cwd: dir, env },
     );

@@ -13,6 +13,9 @@ jest.setTimeout(120_000);
 const SHIPPED = [
   'LICENSE',
   'README.md',
+  'dist/angular.d.mts',
+  'dist/angular.mjs',
+  'dist/chunk-<hash>.mjs',
   'dist/index.cjs',
   'dist/index.d.cts',
   'dist/index.d.mts',
@@ -23,10 +26,11 @@ const SHIPPED = [
  * The unpacked size is watched so that it cannot grow by accident (sourcemaps, an
  * unminified build, a stray file, a doubled bundle). The package aims at less than 60 kB
  * (not met); the README and LICENSE are ~9 kB, the two minified builds ~93 kB, and the
- * declarations ~44 kB (the ESM ones re-export the CommonJS ones), 148 kB in all.
+ * declarations ~44 kB (the ESM ones re-export the CommonJS ones); rx-session/angular adds
+ * ~12 kB (its build and declarations), 162 kB in all.
  * This guard is set about 4% above that, and comes down as the code does.
  */
-const UNPACKED_BUDGET = 154_000;
+const UNPACKED_BUDGET = 169_000;
 
 let consumer: Consumer;
 let remove = (): void => undefined;
@@ -43,7 +47,7 @@ afterAll(() => {
 
 describe('the tarball', () => {
   it('holds only dist, README, LICENSE and package.json', () => {
-    expect(consumer.pack.files.map((f) => f.path).sort()).toEqual(SHIPPED);
+    expect(consumer.pack.files.map((f) => f.path.replace(/chunk-\w+\.mjs$/, 'chunk-<hash>.mjs')).sort()).toEqual(SHIPPED);
   });
 
   it(`unpacks to less than ${UNPACKED_BUDGET / 1000} kB`, () => {
