@@ -235,20 +235,7 @@ export class SessionStore<TUser = unknown> {
    * with `SessionError('SESSION_ENDED')`.
    *
    * Rejects with `NOT_AUTHENTICATED` when signed out, `REFRESH_UNAVAILABLE` without a
-   * `refresh` option, `DISPOSED`.
-   *
-   * @example
-   * ```ts
-   * const store = new SessionStore({
-   *   refresh: async (session, { config }) => {
-   *     // An OAuth 2 token endpoint: a form-encoded body; `expires_in` is in seconds.
-   *     const body = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: session.refreshToken ?? '', client_id: 'my-app' });
-   *     const { data } = await auth.post('/oauth/token', body, config);
-   *     return { token: data.access_token, refreshToken: data.refresh_token, expiresAt: Date.now() + data.expires_in * 1000 };
-   *   },
-   * });
-   * await store.refresh();
-   * ```
+   * `refresh` option, `DISPOSED`. See {@link RefreshFunction} for an example of the option.
    */
   refresh(): Promise<AuthenticatedSession<TUser>> {
     return this.#cell.closed ? Promise.reject(disposed('refresh()')) : this.#life.refresher.refresh(true);
