@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
 
 export default defineConfig(
   // node_modules is ignored by default.
-  { ignores: ['dist/', 'docs/', 'coverage/', '.scratch/', 'bench/.tmp/'] },
+  { ignores: ['**/dist/', 'docs/', 'coverage/', '.scratch/', 'bench/.tmp/', '**/.angular/'] },
   { linterOptions: { reportUnusedDisableDirectives: 'error' } },
   eslint.configs.recommended,
   tseslint.configs.strictTypeChecked,

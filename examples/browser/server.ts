@@ -1,39 +1,18 @@
 /**
  * The browser example's server: `npm run example:browser`, then open the address it prints
- * in two tabs. It serves the page (app.ts, bundled with esbuild as it starts) and a small
- * API on 127.0.0.1:
- *
- * - `POST /api/login` (body: a name) signs in: an access token that lives 30 seconds, and a
- *   rotating refresh token;
- * - `POST /api/token` (body: the refresh token) refreshes; each refresh token works once;
- * - `GET /api/me` answers who the token belongs to, or 401;
- * - `GET /api/report` takes 8 seconds (the slow request a logout cancels);
- * - `GET /api/log` is what the server saw: each API request, its token, and whether the
- *   browser dropped it before the answer.
+ * in two tabs. It serves the page (app.ts, bundled with esbuild as it starts) and the
+ * examples' API (examples/api.ts) on 127.0.0.1.
  */
-import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import path from 'node:path';
 import { build } from 'esbuild';
-
-/** What the server saw of one API request. */
-export interface SeenRequest {
-  readonly at: number;
-  readonly path: string;
-  /** The `Authorization` header's token, shortened, or `null` without one. */
-  readonly token: string | null;
-  /** `true` once the browser dropped it before the answer. */
-  aborted: boolean;
-}
+import { close, createExampleApi, listen, type SeenRequest } from '../api';
 
 export interface ExampleServer {
   readonly url: string;
   readonly seen: readonly SeenRequest[];
   close(): Promise<void>;
 }
-
-const ACCESS_LIFE_S = 30;
-const REPORT_MS = 8_000;
 
 const PAGE = `<!doctype html>
 <html lang="en">
@@ -89,112 +68,23 @@ async function bundleApp(): Promise<string> {
   return result.outputFiles[0]?.text ?? '';
 }
 
-const shorten = (token: string): string => `${token.slice(0, 6)}…`;
-
 /** Starts the example's server on 127.0.0.1 (`port` 0: any free port). */
 export async function startExampleServer(port = 0): Promise<ExampleServer> {
   const app = await bundleApp();
-  const seen: SeenRequest[] = [];
-  /** Access token → user name, and the refresh tokens that still work. */
-  const access = new Map<string, { name: string; expires: number }>();
-  const refresh = new Map<string, string>();
-
-  const issue = (name: string): string => {
-    const token = `at-${randomBytes(9).toString('base64url')}`;
-    const refreshToken = `rt-${randomBytes(9).toString('base64url')}`;
-    access.set(token, { name, expires: Date.now() + ACCESS_LIFE_S * 1000 });
-    refresh.set(refreshToken, name);
-    return JSON.stringify({ access_token: token, refresh_token: refreshToken, expires_in: ACCESS_LIFE_S, user: { name } });
-  };
-
+  const api = createExampleApi();
   const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (api.handle(req, res)) return;
     const send = (status: number, type: string, body: string): void => {
-      if (res.destroyed) return;
       res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
       res.end(body);
     };
-    const json = (status: number, value: unknown): void => send(status, 'application/json', JSON.stringify(value));
-    if (url.pathname === '/') {
-      send(200, 'text/html; charset=utf-8', PAGE);
-      return;
-    }
-    if (url.pathname === '/app.js') {
-      send(200, 'text/javascript; charset=utf-8', app);
-      return;
-    }
-    if (!url.pathname.startsWith('/api/')) {
-      send(404, 'text/plain', 'not found');
-      return;
-    }
-
-    const header = req.headers.authorization;
-    const token = header?.startsWith('Bearer ') ? header.slice(7) : null;
-    if (url.pathname !== '/api/log') {
-      const entry: SeenRequest = { at: Date.now(), path: url.pathname, token: token && shorten(token), aborted: false };
-      seen.push(entry);
-      if (seen.length > 200) seen.shift();
-      res.on('close', () => {
-        if (!res.writableEnded) entry.aborted = true;
-      });
-    }
-    let body = '';
-    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
-    req.on('end', () => {
-      const who = token === null ? undefined : access.get(token);
-      switch (url.pathname) {
-        case '/api/login': {
-          send(200, 'application/json', issue(body.trim() || 'guest'));
-          return;
-        }
-        case '/api/token': {
-          const name = refresh.get(body);
-          // Each refresh token works once (rotation).
-          refresh.delete(body);
-          if (name === undefined) json(400, { error: 'invalid_grant' });
-          else send(200, 'application/json', issue(name));
-          return;
-        }
-        case '/api/me': {
-          if (who && who.expires > Date.now()) json(200, { name: who.name });
-          else json(401, { error: 'invalid_token' });
-          return;
-        }
-        case '/api/report':
-          if (!who) {
-            json(401, { error: 'invalid_token' });
-            return;
-          }
-          {
-            const timer = setTimeout(() => json(200, { report: `the report of ${who.name}` }), REPORT_MS);
-            // A request the browser dropped is not answered later.
-            res.on('close', () => clearTimeout(timer));
-          }
-          return;
-        case '/api/log': {
-          json(200, seen.slice(-12));
-          return;
-        }
-        default: {
-          json(404, { error: 'not found' });
-          return;
-        }
-      }
-    });
+    const pathname = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
+    if (pathname === '/') send(200, 'text/html; charset=utf-8', PAGE);
+    else if (pathname === '/app.js') send(200, 'text/javascript; charset=utf-8', app);
+    else send(404, 'text/plain', 'not found');
   });
-
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('the server has no port');
-  return {
-    url: `http://127.0.0.1:${address.port}/`,
-    seen,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  const origin = await listen(server, port);
+  return { url: `${origin}/`, seen: api.seen, close: () => close(server) };
 }
 
 if (require.main === module) {

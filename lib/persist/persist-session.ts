@@ -17,7 +17,10 @@ export interface PersistedSession<TUser = unknown> {
    * `events$` as a `storage-error`, and the store goes on in memory.
    */
   readonly ready: Promise<Session<TUser>>;
-  /** `true` while the stored session is being read: a UI shows neither the login screen nor the app yet. */
+  /**
+   * `true` while the stored session is being read: a UI shows neither the login screen nor
+   * the app yet. Emits the current value to every subscriber at once, then `false` once.
+   */
   readonly restoring$: Observable<boolean>;
   /** A snapshot of `restoring$`. */
   readonly restoring: boolean;
@@ -80,8 +83,8 @@ export function persistSession<TUser>(store: SessionStore<TUser>, options?: Pers
       else writer.known(raw);
       following = store.session$.subscribe((session) => writer.write(serialize(session, fields)));
     }
+    // Not completed: a late subscriber still gets `false` at once (`toSignal`, `combineLatest`).
     restoring.next(false);
-    restoring.complete();
     return store.session;
   };
 

@@ -1,4 +1,5 @@
 import axios from 'axios';
+import { combineLatest } from 'rxjs';
 import {
   bindAxios,
   memoryStorage,
@@ -96,6 +97,20 @@ describe('persistSession: restoring a stored session', () => {
     await Promise.resolve();
     expect(ready).toBe(true);
     expect(storage.log).toEqual([]); // restoring writes nothing back
+    store.dispose();
+  });
+
+  it('restoring$ gives a subscriber that comes after the read its value at once (false), so combineLatest and toSignal start', () => {
+    const storage = recordingStorage({ [KEY]: stored({ token: 'saved' }) });
+    const store = new SessionStore();
+    const persisted = persistSession(store, { storage });
+    const screens: string[] = [];
+    combineLatest([persisted.restoring$, store.isAuthenticated$]).subscribe(([restoring, signedIn]) =>
+      screens.push(restoring ? 'splash' : signedIn ? 'app' : 'login'),
+    );
+    expect(screens).toEqual(['app']);
+    store.logout();
+    expect(screens).toEqual(['app', 'login']);
     store.dispose();
   });
 
