@@ -33,14 +33,15 @@ export interface Consumer {
   readonly remove: () => void;
 }
 
-// The child npm must see this consumer folder as its project, not the repo that runs `npm test`.
-function childEnv(): NodeJS.ProcessEnv {
+/** The environment of a child npm: it must see the consumer's folder as its project, not the repo that runs `npm test`. */
+export function childEnv(): NodeJS.ProcessEnv {
   const fromRepo = (key: string): boolean =>
     key.startsWith('npm_package_') || key.startsWith('npm_lifecycle_') || key === 'npm_config_local_prefix';
   return Object.fromEntries(Object.entries(process.env).filter(([key]) => !fromRepo(key)));
 }
 
-function versionOf(name: string): string {
+/** The version of `name` installed in the repo (the one the specs run). */
+export function versionOf(name: string): string {
   const { version } = JSON.parse(readFileSync(join(repo, 'node_modules', name, 'package.json'), 'utf8')) as { version: string };
   return version;
 }
@@ -62,6 +63,17 @@ export function assertFreshBuild(): void {
   if (stale.length > 0) throw new Error(`dist/ is older than ${stale.join(', ')}: run \`npm run build\` first`);
 }
 
+/** Packs the repo into `dir` (without running `prepack`: call {@link assertFreshBuild} first). */
+export async function packInto(dir: string): Promise<PackReport> {
+  const packed = await run(npm, ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], {
+    cwd: repo,
+    env: childEnv(),
+  });
+  const [pack] = JSON.parse(packed.stdout) as PackReport[];
+  if (pack === undefined) throw new Error(`npm pack reported nothing: ${packed.stdout}`);
+  return pack;
+}
+
 /**
  * Packs the repo (without running `prepack`: the caller checked dist/ is fresh) into a new
  * temporary folder and installs the tarball there with the repo's versions of rxjs and axios
@@ -71,9 +83,7 @@ export async function createConsumer(peers: readonly string[] = []): Promise<Con
   const dir = mkdtempSync(join(tmpdir(), 'rx-session-consumer-'));
   const env = childEnv();
   try {
-    const packed = await run(npm, ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: repo, env });
-    const [pack] = JSON.parse(packed.stdout) as PackReport[];
-    if (pack === undefined) throw new Error(`npm pack reported nothing: ${packed.stdout}`);
+    const pack = await packInto(dir);
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
     await run(
       npm,
