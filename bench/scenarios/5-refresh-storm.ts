@@ -14,8 +14,8 @@ const CONCURRENCY = 1_000;
 const INSTANCES = 2;
 const WARMUP = 2;
 
-type Variant = 'baseline' | 'storm' | 'floor' | 'rejected';
-const VARIANTS: readonly Variant[] = ['baseline', 'storm', 'floor', 'rejected'];
+type Variant = 'baseline' | 'storm' | 'trusted' | 'floor' | 'rejected';
+const VARIANTS: readonly Variant[] = ['baseline', 'storm', 'trusted', 'floor', 'rejected'];
 
 /** What one round saw, besides its time. */
 interface Outcome {
@@ -42,9 +42,15 @@ const elapsedMs = (t0: bigint): number => Number(process.hrtime.bigint() - t0) /
  * Per round, interleaved after a warm-up:
  * - `baseline`: one `POST /storm/refresh`, then 1,000 concurrent GETs with the new token
  *   (plain axios, same agent): one refresh plus one round trip at that concurrency;
- * - `storm`: `login()` with a stale token (untimed), then 1,000 concurrent GETs on two
- *   bound instances (500 each), all awaited; every one must succeed with the new token,
- *   after exactly one refresh call;
+ * - `storm`: a stale token put in place untested (`login(token, { restored: true })`, as
+ *   `persistSession()` restores one; untimed), then 1,000 concurrent GETs on two bound
+ *   instances (500 each), all awaited; every one must succeed with the new token, after
+ *   exactly one refresh call. An untested token goes out on at most `probeLimit` requests
+ *   until the first answer (docs/probes.md), so the storm is a few 401s, not 1,000;
+ * - `trusted` (information): the same storm after a plain `login()`, whose token is trusted
+ *   at once (a token the server just issued, revoked since): all 1,000 go out and get a 401
+ *   before the refresh. Nothing can hold requests that are already on the wire, so this
+ *   one is compared with `floor`, which does the same work;
  * - `floor` (information): the same storm on plain axios with a hand-written single-flight
  *   refresh and retry in 12 lines: what the 401 → refresh → retry protocol costs by itself;
  * - `rejected` (information): 1,000 concurrent GETs with a stale token, plain axios, no
@@ -83,6 +89,15 @@ const scenario: Scenario = {
         return api;
       });
 
+      const boundStorm = (): Promise<(string | undefined)[]> => {
+        const per = CONCURRENCY / INSTANCES;
+        return Promise.all(
+          Array.from({ length: CONCURRENCY }, (_, i) =>
+            (bound[Math.floor(i / per)] as AxiosInstance).get('/storm/data').then(tokenOf, () => undefined),
+          ),
+        );
+      };
+
       /** Runs one round of `variant`: fires the requests, returns each one's token (or undefined when it failed). */
       const fire: Record<Variant, () => Promise<(string | undefined)[]>> = {
         async baseline() {
@@ -94,14 +109,8 @@ const scenario: Scenario = {
             Array.from({ length: CONCURRENCY }, () => plain.get('/storm/data', { headers }).then(tokenOf, () => undefined)),
           );
         },
-        storm() {
-          const per = CONCURRENCY / INSTANCES;
-          return Promise.all(
-            Array.from({ length: CONCURRENCY }, (_, i) =>
-              (bound[Math.floor(i / per)] as AxiosInstance).get('/storm/data').then(tokenOf, () => undefined),
-            ),
-          );
-        },
+        storm: boundStorm,
+        trusted: boundStorm,
         floor() {
           let token = 'stale';
           let refreshing: Promise<string> | undefined;
@@ -135,9 +144,10 @@ const scenario: Scenario = {
         },
       };
 
-      const outcomes: Record<Variant, Outcome[]> = { baseline: [], storm: [], floor: [], rejected: [] };
+      const outcomes: Record<Variant, Outcome[]> = { baseline: [], storm: [], trusted: [], floor: [], rejected: [] };
       const runRound = async (variant: Variant): Promise<Sample> => {
-        if (variant === 'storm') store.login(`stale-${String(Date.now())}`);
+        if (variant === 'storm') store.login(`stale-${String(Date.now())}`, { restored: true });
+        if (variant === 'trusted') store.login(`stale-${String(Date.now())}`);
         const before = await counts();
         refreshStarted = refreshEnded = 0n;
         let tokens: (string | undefined)[] = [];
@@ -164,6 +174,7 @@ const scenario: Scenario = {
         {
           baseline: () => runRound('baseline'),
           storm: () => runRound('storm'),
+          trusted: () => runRound('trusted'),
           floor: () => runRound('floor'),
           rejected: () => runRound('rejected'),
         },
@@ -181,6 +192,10 @@ const scenario: Scenario = {
       const ratio = ratioOfRounds(wall('storm'), wall('baseline'));
       const floorRatio = ratioOfRounds(wall('floor'), wall('baseline'));
       const stormOverFloor = ratioOfRounds(wall('storm'), wall('floor'));
+      const trustedOverFloor = ratioOfRounds(wall('trusted'), wall('floor'));
+      const trustedRatio = ratioOfRounds(wall('trusted'), wall('baseline'));
+      const trustedCalls = measured.trusted.map((o) => o.refreshCalls);
+      const trustedOk = Math.min(...measured.trusted.map((o) => o.ok));
       // Where the time goes: the storm against baseline + its first leg (1,000 × 401), and
       // its second half (from the refresh on) against the baseline.
       const twoLegs = wall('baseline').map((b, i) => b + (wall('rejected')[i] ?? Number.NaN));
@@ -231,6 +246,10 @@ const scenario: Scenario = {
         },
         { metric: 'storm ÷ floor (info)', value: fmtRatio(stormOverFloor) },
         {
+          metric: `trusted token revoked: all ${CONCURRENCY} get a 401 first (${ms('trusted').toFixed(1)} ms) ÷ floor (info; ÷ baseline ${fmtRatio(trustedRatio)}; refresh calls ${[...new Set(trustedCalls)].join(', ')}; ${trustedOk} / ${CONCURRENCY} succeeded)`,
+          value: fmtRatio(trustedOverFloor),
+        },
+        {
           metric: `${CONCURRENCY} concurrent 401s alone, plain axios (${ms('rejected').toFixed(1)} ms); storm ÷ (baseline + those) (info)`,
           value: fmtRatio(stormOverTwoLegs),
         },
@@ -240,6 +259,7 @@ const scenario: Scenario = {
         },
         { metric: 'baseline timeline (median)', value: line('baseline') },
         { metric: 'storm timeline (median)', value: line('storm') },
+        { metric: 'trusted timeline (median)', value: line('trusted') },
         { metric: 'floor timeline (median)', value: line('floor') },
         { metric: 'rejected timeline (median)', value: line('rejected') },
         {
@@ -258,6 +278,12 @@ const scenario: Scenario = {
         rounds,
         floorRatio: round(floorRatio, 4),
         stormOverFloor: round(stormOverFloor, 4),
+        trusted: {
+          ratio: round(trustedRatio, 4),
+          overFloor: round(trustedOverFloor, 4),
+          refreshCalls: [...new Set(trustedCalls)],
+          ok: trustedOk,
+        },
         stormOverBaselinePlus401s: round(stormOverTwoLegs, 4),
         recoveryRatio: round(recoveryRatio, 4),
         wallMs: Object.fromEntries(VARIANTS.map((v) => [v, round(ms(v), 2)])),
