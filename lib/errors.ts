@@ -101,6 +101,11 @@ export function describe(value: unknown): string {
   return typeof value;
 }
 
+/** What a call on a disposed store throws. */
+export function disposed(api: string): SessionError {
+  return new SessionError('DISPOSED', `\`${api}\` was called on a disposed SessionStore; create a new one`);
+}
+
 /**
  * The `SessionError('SESSION_ENDED')` a request was cancelled with, or `undefined` when
  * the request was not cancelled because its session ended (it failed otherwise, or the

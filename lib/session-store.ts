@@ -1,11 +1,11 @@
-import { Subject, type Observable, distinctUntilChanged, map } from 'rxjs';
-import { describe, SessionError } from './errors';
+import { Subject, type Observable, distinctUntilChanged } from 'rxjs';
+import { describe, disposed } from './errors';
 import { when, type SessionEvent } from './events';
 import { AbortScope } from './internal/abort-scope';
 import { Bindings } from './internal/bindings';
 import { Lifecycle } from './internal/lifecycle';
 import { SessionFence } from './internal/session-fence';
-import { StateCell } from './internal/state-cell';
+import { select, StateCell } from './internal/state-cell';
 import { STORE_BRAND, storeLinks } from './internal/store-link';
 import {
   ANONYMOUS,
@@ -97,7 +97,6 @@ export class SessionStore<TUser = unknown> {
       end: (reason) => this.logout(reason),
       event: (event) => this.#cell.push(() => this.#events.next(event)),
     }));
-    const { gate, refresher } = life;
     const initial =
       options.initial === undefined ? ANONYMOUS : sessionFromLogin<TUser>(options.initial, 'new SessionStore({ initial })');
     life.assertUsable(initial, 'new SessionStore({ initial })');
@@ -107,16 +106,10 @@ export class SessionStore<TUser = unknown> {
     }));
     this.#fence = new SessionFence<TUser>(cell, this.#bindings, life, { logouts: this.#logouts, events: this.#events });
     this.session$ = cell.session$;
-    this.token$ = this.session$.pipe(
-      map((s) => s.token),
-      distinctUntilChanged(),
-    );
-    this.isAuthenticated$ = this.session$.pipe(
-      map((s) => s.token !== null),
-      distinctUntilChanged(),
-    );
+    this.token$ = select(cell.session$, (s) => s.token);
+    this.isAuthenticated$ = select(cell.session$, (s) => s.token !== null);
     this.logout$ = this.#logouts.asObservable();
-    this.refreshing$ = refresher.refreshing.pipe(distinctUntilChanged());
+    this.refreshing$ = life.refresher.refreshing.pipe(distinctUntilChanged());
     this.events$ = this.#events.asObservable();
     Object.defineProperty(this, STORE_BRAND, { value: true, writable: true });
     storeLinks.set(this, {
@@ -125,11 +118,8 @@ export class SessionStore<TUser = unknown> {
         this.#assertAlive('bindAxios()');
         return this.#bindings.add(binding);
       },
-      hold: (signal) => refresher.hold(signal),
-      answered: (ticket, outcome) => gate.answered(ticket, outcome),
-      recover: (signal) => refresher.recover(signal),
+      ...life.requests,
       canRefresh: () => settings.refresh !== undefined,
-      attempts: refresher,
       event: (event) => {
         const stamped: SessionEvent = { ...event, ...when(settings.clock.now()) };
         if (!cell.closed) cell.push(() => this.#events.next(stamped));
@@ -262,8 +252,4 @@ export class SessionStore<TUser = unknown> {
   #assertAlive(api: string): void {
     if (this.#cell.closed) throw disposed(api);
   }
-}
-
-function disposed(api: string): SessionError {
-  return new SessionError('DISPOSED', `\`${api}\` was called on a disposed SessionStore; create a new one`);
 }

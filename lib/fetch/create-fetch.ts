@@ -6,6 +6,8 @@ import { linkOf } from '../request/store-of';
 import { FetchExchange, type FetchHost } from './fetch-exchange';
 import { parseFetchOptions, type CreateFetchOptions, type SessionRequestInit } from './fetch-options';
 
+const ABSOLUTE_HTTP = /^https?:\/\//i;
+
 /**
  * Makes a `fetch` function that follows a store: same signature as `fetch`, same contract
  * as `bindAxios`. Any number of fetch functions and axios instances can share one store.
@@ -46,6 +48,8 @@ export function createFetch<TUser>(
   const link = linkOf(store, 'createFetch()', 'createFetch(store)');
   const settings = parseFetchOptions(options);
   const policy = createOriginPolicy(settings.allowedOrigins, { defaults: settings });
+  /** The last few hundred absolute URLs this function sent to, and whether they may have the token. */
+  const verdicts = new Map<string, boolean>();
   const host: FetchHost = {
     view: new SessionView(link, settings),
     settings,
@@ -53,7 +57,16 @@ export function createFetch<TUser>(
       // A `Request` of the page's own origin was made from a relative URL, or names the page.
       const page = (globalThis as { location?: { origin?: unknown } }).location?.origin;
       if (request && settings.baseURL === undefined && typeof page === 'string' && url.startsWith(`${page}/`)) return true;
-      return policy({ url });
+      // An absolute URL's verdict depends on nothing else (a relative one's on the document's base).
+      let verdict = verdicts.get(url);
+      if (verdict === undefined) {
+        verdict = policy({ url });
+        if (ABSOLUTE_HTTP.test(url)) {
+          if (verdicts.size >= 256) verdicts.clear();
+          verdicts.set(url, verdict);
+        }
+      }
+      return verdict;
     },
   };
   return (input, init) => {

@@ -17,6 +17,7 @@ export interface FetchHost {
 }
 
 const noop = (): void => undefined;
+const NO_INIT: SessionRequestInit = Object.freeze({});
 
 /** One call of a fetch function made by `createFetch`, as the request protocol sees it (see `dispatch`). */
 export class FetchExchange implements Exchange<Response> {
@@ -36,7 +37,8 @@ export class FetchExchange implements Exchange<Response> {
 
   constructor(host: FetchHost, input: RequestInfo | URL, init: SessionRequestInit | undefined) {
     this.#host = host;
-    const { skipAuth, ...rest } = init ?? {};
+    // Most calls give no init: nothing to copy then.
+    const { skipAuth, ...rest } = init ?? NO_INIT;
     this.skipAuth = skipAuth === true;
     this.#init = rest;
     if (isRequest(input)) {
@@ -89,7 +91,7 @@ export class FetchExchange implements Exchange<Response> {
     const controller = new AbortController();
     init.signal = controller.signal;
     if (tied.aborted) controller.abort(tied.reason);
-    else tied.addEventListener('abort', () => controller.abort(tied.reason));
+    else tied.onabort = () => controller.abort(tied.reason); // the signal is this exchange's alone
     return fetch(request ?? this.#url, init);
   }
 

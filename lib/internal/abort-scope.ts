@@ -1,23 +1,7 @@
 import { isSessionError, type SessionError } from '../errors';
+import type { AbortEventLike, AbortListener, SignalLike } from './signal-like';
 
-/**
- * The abort-signal shape rx-session reads from a caller (a DOM `AbortSignal`, or axios'
- * `GenericAbortSignal`), and implements itself in {@link RequestSignal}.
- */
-export interface SignalLike {
-  readonly aborted: boolean;
-  readonly reason?: unknown;
-  addEventListener?: (type: 'abort', listener: () => void) => void;
-  removeEventListener?: (type: 'abort', listener: () => void) => void;
-}
-
-/** The event a {@link RequestSignal} hands its listeners: what axios' adapters expect. */
-export interface AbortEventLike {
-  readonly type: 'abort';
-  readonly target: RequestSignal;
-}
-
-type AbortListener = (this: RequestSignal, event: AbortEventLike) => unknown;
+export type { SignalLike };
 
 /**
  * The per-request signal rx-session puts in `config.signal`.

@@ -5,6 +5,7 @@ import { ExpiryTimer } from './expiry-timer';
 import { ProbeGate } from './probe-gate';
 import { RefreshCoordinator } from './refresh-coordinator';
 import type { SessionChange, StateCell } from './state-cell';
+import type { StoreLink } from './store-link';
 
 export { PROBE_PATIENCE } from './probe-gate';
 
@@ -32,6 +33,8 @@ export class Lifecycle<TUser> {
   readonly gate: ProbeGate<TUser>;
   readonly expiry: ExpiryTimer<TUser>;
   readonly refresher: RefreshCoordinator<TUser>;
+  /** What a request asks of the lifecycle, through its store's `StoreLink`. */
+  readonly requests: Pick<StoreLink<TUser>, 'hold' | 'answered' | 'recover' | 'attempts'>;
   #cell: StateCell<TUser> | undefined;
 
   constructor(settings: StoreSettings<TUser>, host: LifecycleHost<TUser>) {
@@ -46,6 +49,12 @@ export class Lifecycle<TUser> {
       settings,
       gate,
     ));
+    this.requests = {
+      hold: (signal) => refresher.hold(signal),
+      answered: (ticket, outcome) => gate.answered(ticket, outcome),
+      recover: (signal) => refresher.recover(signal),
+      attempts: refresher,
+    };
     this.expiry = new ExpiryTimer<TUser>(
       settings,
       settings.refresh === undefined ? () => host.end('expired') : () => refresher.due(),

@@ -1,4 +1,4 @@
-import { Observable, Subject } from 'rxjs';
+import { Observable, Subject, distinctUntilChanged, map } from 'rxjs';
 import type { SessionError } from '../errors';
 import type { Session } from '../session';
 import type { StoreState } from './store-link';
@@ -21,6 +21,10 @@ export interface SessionChange<TUser = unknown> {
    */
   readonly extended?: boolean | undefined;
 }
+
+/** What `pick` reads of each session, emitted only when it changes (`token$`, `isAuthenticated$`). */
+export const select = <TUser, T>(session$: Observable<Session<TUser>>, pick: (session: Session<TUser>) => T): Observable<T> =>
+  session$.pipe(map(pick), distinctUntilChanged());
 
 /**
  * A store's one source of truth: its current state, and the queue of emissions that tell
