@@ -8,7 +8,8 @@ import {
 } from '@angular/common/http';
 import type { Subscriber, Subscription } from 'rxjs';
 import { SessionError } from '../errors';
-import type { AbortScope, RequestSignal, SignalLike } from '../internal/abort-scope';
+import type { AbortScope, RequestSignal } from '../internal/abort-scope';
+import type { SignalLike } from '../internal/signal-like';
 import type { ProbeOutcome } from '../internal/store-link';
 import type { Exchange, Outcome } from '../request/protocol';
 import type { SessionView } from '../request/session-view';

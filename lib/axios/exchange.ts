@@ -1,6 +1,7 @@
 import axios, { type AxiosAdapter, type AxiosError, type AxiosResponse } from 'axios';
 import type { SessionError } from '../errors';
-import type { AbortScope, RequestSignal, SignalLike } from '../internal/abort-scope';
+import type { AbortScope, RequestSignal } from '../internal/abort-scope';
+import type { SignalLike } from '../internal/signal-like';
 import type { ProbeOutcome } from '../internal/store-link';
 import type { Exchange, Outcome } from '../request/protocol';
 import type { SessionView } from '../request/session-view';

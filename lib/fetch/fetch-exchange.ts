@@ -1,5 +1,6 @@
 import type { SessionError } from '../errors';
-import type { AbortScope, RequestSignal, SignalLike } from '../internal/abort-scope';
+import type { AbortScope, RequestSignal } from '../internal/abort-scope';
+import type { SignalLike } from '../internal/signal-like';
 import type { ProbeOutcome } from '../internal/store-link';
 import type { Exchange, Outcome } from '../request/protocol';
 import { replayable } from '../request/store-of';
@@ -17,7 +18,6 @@ export interface FetchHost {
 }
 
 const noop = (): void => undefined;
-const NO_INIT: SessionRequestInit = Object.freeze({});
 
 /** One call of a fetch function made by `createFetch`, as the request protocol sees it (see `dispatch`). */
 export class FetchExchange implements Exchange<Response> {
@@ -37,8 +37,7 @@ export class FetchExchange implements Exchange<Response> {
 
   constructor(host: FetchHost, input: RequestInfo | URL, init: SessionRequestInit | undefined) {
     this.#host = host;
-    // Most calls give no init: nothing to copy then.
-    const { skipAuth, ...rest } = init ?? NO_INIT;
+    const { skipAuth, ...rest } = init ?? {};
     this.skipAuth = skipAuth === true;
     this.#init = rest;
     if (isRequest(input)) {

@@ -1,8 +1,6 @@
 import { isSessionError, type SessionError } from '../errors';
 import type { AbortEventLike, AbortListener, SignalLike } from './signal-like';
 
-export type { SignalLike };
-
 /**
  * The per-request signal rx-session puts in `config.signal`.
  *

@@ -1,5 +1,6 @@
 import type { SessionError } from '../errors';
-import type { AbortScope, RequestSignal, SignalLike } from '../internal/abort-scope';
+import type { AbortScope, RequestSignal } from '../internal/abort-scope';
+import type { SignalLike } from '../internal/signal-like';
 import { isProbe, type ProbeOutcome, type ProbeTicket } from '../internal/store-link';
 import type { SessionView } from './session-view';
 

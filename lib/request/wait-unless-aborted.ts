@@ -1,4 +1,5 @@
-import { follow, type SignalLike } from '../internal/abort-scope';
+import { follow } from '../internal/abort-scope';
+import type { SignalLike } from '../internal/signal-like';
 
 /**
  * Waits for `until` (which never rejects) and resolves with its value; rejects with the
