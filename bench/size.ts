@@ -54,7 +54,16 @@ export interface SizeReport {
   optInGz: number;
   /** axios-auth-refresh's ESM build measured the same way, to check the method against its published size. */
   axiosAuthRefreshMeasured: number;
+  /** What an app that imports only these pays, gzipped (see {@link APPS}). */
+  apps: Record<string, number>;
 }
+
+/** The imports of typical apps, measured the same way: what each bundles of rx-session. */
+export const APPS: Record<string, string[]> = {
+  'SessionStore alone': ['SessionStore'],
+  'SessionStore + bindAxios': ['SessionStore', 'bindAxios', 'getSessionEnd'],
+  'SessionStore + createFetch': ['SessionStore', 'createFetch', 'getSessionEnd'],
+};
 
 /** The opt-in capabilities, measured apart from the root entry (an app that does not import them bundles none of their code). */
 export const OPT_IN = ['persistSession', 'memoryStorage', 'syncTabs'];
@@ -124,6 +133,17 @@ export async function measureSize(): Promise<SizeReport> {
     longStrings: { count: strings.length, min: strings.join('').length, gz: gz(strings.join('\n')) },
     optInGz: (await bundleSize(true)).gz - total,
     axiosAuthRefreshMeasured: gz(refresh.text),
+    apps: Object.fromEntries(
+      await Promise.all(
+        Object.entries(APPS).map(async ([app, names]) => {
+          const { text: code } = await bundle({ contents: `export { ${names.join(', ')} } from './lib/index';` }, [
+            'rxjs',
+            'axios',
+          ]);
+          return [app, gz(code)] as const;
+        }),
+      ),
+    ),
   };
 }
 
@@ -156,6 +176,7 @@ export function formatSize(report: SizeReport): string {
     `long string literals (messages): ${report.longStrings.count}, ${report.longStrings.min} B minified, ${report.longStrings.gz} B gzipped alone`,
     `persistSession, memoryStorage and syncTabs add ${report.optInGz} B gz (budget ${OPT_IN_BUDGET_GZ} B)`,
     `axios-auth-refresh measured the same way: ${report.axiosAuthRefreshMeasured} B gz`,
+    ...Object.entries(report.apps).map(([app, bytes]) => `an app importing ${app}: ${bytes} B gz`),
   ];
   return lines.join('\n');
 }

@@ -21,6 +21,7 @@ const scenario: Scenario = {
             .map(([name, bytes]) => `${name} ${(bytes / 1000).toFixed(1)} kB`)
             .join(', ') + ` (axios-auth-refresh measured here: ${report.axiosAuthRefreshMeasured} B)`,
       },
+      ...Object.entries(report.apps).map(([app, bytes]) => ({ metric: `  an app importing ${app}`, value: `${bytes} B gz` })),
       ...report.modules.map((m) => ({
         metric: `  ${m.file}`,
         value: `${m.gzShare} B gz share (${m.min} B min, ${m.gzAlone} B gz alone)`,
