@@ -3,7 +3,7 @@ import { SessionError } from '../errors';
 import { linkOf } from '../request/store-of';
 import type { SessionStore } from '../session-store';
 import { parseBindOptions, type BindAxiosOptions } from './bind-options';
-import { AxiosBinding } from './binding';
+import { createBinding } from './binding';
 
 declare module 'axios' {
   interface AxiosRequestConfig {
@@ -89,7 +89,7 @@ export function bindAxios<TUser>(
     throw new SessionError('ALREADY_BOUND', '`bindAxios()`: this axios instance is already bound; unbind it first');
   }
 
-  const binding = new AxiosBinding(link, instance, settings);
+  const binding = createBinding(link, instance, settings);
   let active = true;
   const unbind = (): void => {
     if (!active) return;
@@ -98,7 +98,7 @@ export function bindAxios<TUser>(
     bound.delete(instance);
     binding.uninstall();
   };
-  const detach = link.attach({ sync: () => binding.sync(), detach: unbind });
+  const detach = link.attach({ sync: binding.sync, detach: unbind });
   binding.install();
   bound.add(instance);
   return unbind;
