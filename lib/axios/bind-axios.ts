@@ -1,4 +1,5 @@
-import axios, { type AxiosInstance, type AxiosStatic } from 'axios';
+import type { AxiosInstance, AxiosStatic } from 'axios';
+import { axios } from './axios-values';
 import { SessionError } from '../errors';
 import { linkOf } from '../request/store-of';
 import type { SessionStore } from '../session-store';

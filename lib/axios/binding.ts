@@ -1,4 +1,5 @@
-import axios, { getAdapter, type AxiosInstance, type AxiosPromise, type InternalAxiosRequestConfig } from 'axios';
+import type { AxiosInstance, AxiosPromise, InternalAxiosRequestConfig } from 'axios';
+import { axios, getAdapter } from './axios-values';
 import type { StoreLink } from '../internal/store-link';
 import { createOriginPolicy } from '../request/origin-policy';
 import { dispatch } from '../request/protocol';

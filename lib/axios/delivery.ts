@@ -1,4 +1,5 @@
-import axios, { CanceledError, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
+import type { AxiosResponse, InternalAxiosRequestConfig } from 'axios';
+import { axios, CanceledError } from './axios-values';
 import type { SessionError } from '../errors';
 import { aborted, RequestSignal } from '../internal/abort-scope';
 import type { Tagged } from './tags';

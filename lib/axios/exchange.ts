@@ -1,4 +1,5 @@
-import axios, { type AxiosAdapter, type AxiosError, type AxiosResponse } from 'axios';
+import type { AxiosAdapter, AxiosError, AxiosResponse } from 'axios';
+import { axios } from './axios-values';
 import type { SessionError } from '../errors';
 import type { AbortScope, RequestSignal } from '../internal/abort-scope';
 import type { SignalLike } from '../internal/signal-like';

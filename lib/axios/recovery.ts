@@ -1,4 +1,5 @@
-import { AxiosHeaders, CanceledError, type AxiosError, type InternalAxiosRequestConfig } from 'axios';
+import type { AxiosError, InternalAxiosRequestConfig } from 'axios';
+import { AxiosHeaders, CanceledError } from './axios-values';
 import { follow } from '../internal/abort-scope';
 
 /*

@@ -1,4 +1,5 @@
-import { CanceledError, type InternalAxiosRequestConfig } from 'axios';
+import type { InternalAxiosRequestConfig } from 'axios';
+import { CanceledError } from './axios-values';
 import { removeHeader } from './headers';
 
 type Redirect = NonNullable<InternalAxiosRequestConfig['beforeRedirect']>;

@@ -1,4 +1,5 @@
-import { CanceledError, type AxiosAdapter, type AxiosPromise, type InternalAxiosRequestConfig } from 'axios';
+import type { AxiosAdapter, AxiosPromise, InternalAxiosRequestConfig } from 'axios';
+import { CanceledError } from './axios-values';
 import { RequestSignal } from '../internal/abort-scope';
 import { removeHeader } from './headers';
 
