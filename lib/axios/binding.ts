@@ -99,45 +99,42 @@ export function createBinding(link: StoreLink, instance: AxiosInstance, settings
     return child;
   };
 
-  /** The fence around `adapter` (around the one it wraps, if a fence), shared by every request that uses that adapter. */
+  /**
+   * The fence around `adapter` (around the one it wraps, if a fence), shared by every
+   * request that uses that adapter. It judges the request once more in full (other
+   * interceptors may have run since the binding's `runWhen`, or it may have been skipped),
+   * ties it to its epoch with its own signal, and unties it when the adapter is done with it.
+   */
   const fenceFor = (adapter: Original): Fence => {
     const original = isFence(adapter) ? adapter[WRAPPED] : adapter;
     // axios copies adapter lists per request: key a list of names by its names.
     const key = Array.isArray(original) && original.every((a) => typeof a === 'string') ? original.join('\u0000') : original;
     let fence = fences.get(key);
     if (fence === undefined) {
-      fence = Object.assign((config: InternalAxiosRequestConfig) => fenced(config as Tagged, original), {
-        [WRAPPED]: original,
-        [OWNER]: host,
-      });
+      const send = (request: InternalAxiosRequestConfig): AxiosPromise => {
+        const config = request as Tagged;
+        try {
+          view.sync();
+          if (config.signal != null) untie(config);
+          const real = typeof original === 'function' ? original : getAdapter(original ?? axios.defaults.adapter, config);
+          if (config.rxSessionBinding !== host) {
+            // A copy of this instance's defaults (`axios.create(api.defaults)`): it never carries
+            // this session, and one of an ended session does not leave.
+            config.rxSessionEpoch = null; // sent untied: a later logout does not turn its answer into a cancel
+            dropToken(view, config);
+            return real(config);
+          }
+          // The protocol reads the view; the stamp follows it between attempts.
+          return dispatch(view, new AxiosExchange(host, view, config, real)) as AxiosPromise;
+        } catch (err) {
+          // An adapter rejects; it does not throw.
+          return Promise.reject(err);
+        }
+      };
+      fence = Object.assign(send, { [WRAPPED]: original, [OWNER]: host });
       if (fences.size < 16) fences.set(key, fence);
     }
     return fence;
-  };
-
-  /**
-   * The fence: judges the request once more in full (other interceptors may have run
-   * since the binding's, or it may have been skipped), ties it to its epoch with its own
-   * signal, and unties it when the adapter is done with it.
-   */
-  const fenced = (config: Tagged, original: Original): AxiosPromise => {
-    try {
-      view.sync();
-      if (config.signal != null) untie(config);
-      const real = typeof original === 'function' ? original : getAdapter(original ?? axios.defaults.adapter, config);
-      if (config.rxSessionBinding !== host) {
-        // A copy of this instance's defaults (`axios.create(api.defaults)`): it never carries
-        // this session, and one of an ended session does not leave.
-        config.rxSessionEpoch = null; // sent untied: a later logout does not turn its answer into a cancel
-        dropToken(view, config);
-        return real(config);
-      }
-      // The protocol reads the view; the stamp follows it between attempts.
-      return dispatch(view, new AxiosExchange(host, view, config, real)) as AxiosPromise;
-    } catch (err) {
-      // An adapter rejects; it does not throw.
-      return Promise.reject(err);
-    }
   };
 
   return {

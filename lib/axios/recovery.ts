@@ -62,7 +62,7 @@ export function asCallerSees(error: AxiosError, config: InternalAxiosRequestConf
   try {
     const transforms = config.transformResponse;
     const headers = AxiosHeaders.from(response.headers as Parameters<typeof AxiosHeaders.from>[0]);
-    for (const fn of Array.isArray(transforms) ? transforms : transforms ? [transforms] : []) {
+    for (const fn of [transforms ?? []].flat()) {
       data = fn.call(config, data, headers, response.status);
     }
   } catch {
