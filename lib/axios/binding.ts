@@ -11,7 +11,7 @@ import { headerOf, removeHeader } from './headers';
 import { redirectGuards } from './redirect-guard';
 import { checkDelivery, checkFailure } from './delivery';
 import { untie } from './send-tied';
-import { Stamp, type Tagged } from './tags';
+import { stampOf, type Stamp, type Tagged } from './tags';
 
 /** What `bindAxios` does with a binding (see {@link createBinding}). */
 export interface AxiosBinding {
@@ -67,7 +67,7 @@ export function createBinding(link: StoreLink, instance: AxiosInstance, settings
     stampOf: (value) => {
       if (stampFor !== value) {
         stampFor = value;
-        stamp = new Stamp(value, header);
+        stamp = stampOf(value, header);
       }
       return stamp as Stamp;
     },

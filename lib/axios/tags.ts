@@ -18,16 +18,17 @@ export interface Tagged extends InternalAxiosRequestConfig {
   redact?: string[];
 }
 
-/** A stamped header value, kept private so that logging a config never shows it, and the header it went in. */
-export class Stamp {
-  readonly #value: string;
+/**
+ * A stamped header value and the header it went in. The value stays in a closure, so that
+ * logging or serialising a config never shows it (a copy of the config, by axios'
+ * `mergeConfig` or a spread, shares `is` and so still recognises it).
+ */
+export interface Stamp {
   /** The binding's header (another binding of a moved config may use another one). */
   readonly header: string;
-  constructor(value: string, header: string) {
-    this.#value = value;
-    this.header = header;
-  }
-  is(value: unknown): boolean {
-    return value === this.#value;
-  }
+  /** Whether `value` is the stamped value. */
+  is(value: unknown): boolean;
 }
+
+/** The stamp of `value` in `header`. */
+export const stampOf = (value: string, header: string): Stamp => ({ header, is: (sent) => sent === value });
