@@ -17,15 +17,16 @@ export function sendMeasured(
   if (config.headers.getContentLength() != null) return adapter(config);
   // axios' http adapter awaits a form-data body's length after it subscribed to the
   // signal, and sends even if aborted meanwhile: measure it first, then check again.
-  let onAbort: () => void = () => undefined;
   return new Promise<number | undefined>((resolve, reject) => {
     // A logout while measuring cancels at once, not when the measuring ends.
-    onAbort = () => reject(new CanceledError(undefined, config));
+    const onAbort = (): void => reject(new CanceledError(undefined, config));
     signal.addEventListener('abort', onAbort);
     // A length it cannot tell (a stream of unknown size) is sent chunked, as axios does.
-    data.getLength((error, length) => resolve(error ? undefined : length));
+    data.getLength((error, length) => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(error ? undefined : length);
+    });
   }).then((length) => {
-    signal.removeEventListener('abort', onAbort);
     if (signal.aborted) return Promise.reject(new CanceledError(undefined, config));
     if (length !== undefined) config.headers.setContentLength(length);
     // axios measures again an unknown length itself, after it subscribed to the signal,
