@@ -75,6 +75,9 @@ export function createBinding(link: StoreLink, instance: AxiosInstance, settings
     // onto it (a response interceptor, say) gets it to itself, and the next requests a fresh
     // one, so it never grows.
     redactList: () => (host.redactShared = [header, ...RAW_REQUEST]),
+    // Not a plain object, so that axios' `mergeConfig` (a config sent again, or merged by an
+    // interceptor) keeps this very object in `rxSessionBinding` rather than a copy.
+    [Symbol.toStringTag]: 'AxiosBinding',
   };
 
   /** The instance's default header, readable but (`enumerable: false`) hidden from axios' merge, or the app's own again. */

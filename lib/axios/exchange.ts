@@ -35,6 +35,8 @@ export interface ExchangeHost {
   redactShared: string[];
   /** The shared `redact` list, made again if code pushed onto it. */
   redactList(): string[];
+  /** `'AxiosBinding'`: not a plain object, which axios would copy where it merges configs. */
+  readonly [Symbol.toStringTag]: string;
 }
 
 /** One axios request at the fence, as the request protocol sees it (see `dispatch`). */
