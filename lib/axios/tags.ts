@@ -4,7 +4,8 @@ import type { AbortScope } from '../internal/abort-scope';
 /**
  * What a bound request carries for the binding, under string keys: axios' dispatch step
  * may copy a config into a fresh object with only its string keys, and a spread copies
- * them too, so they survive where a symbol would not. Neither holds a token.
+ * them too, so they survive where a symbol would not. None shows a token (a stamp keeps
+ * its value in a closure).
  */
 export interface Tagged extends InternalAxiosRequestConfig {
   /** The binding whose instance issued the request: only it stamps the request. */
