@@ -1,9 +1,10 @@
-import axios, { type AxiosInstance, type AxiosStatic } from 'axios';
+import type { AxiosInstance, AxiosStatic } from 'axios';
+import { axios } from './axios-values';
 import { SessionError } from '../errors';
 import { linkOf } from '../request/store-of';
 import type { SessionStore } from '../session-store';
 import { parseBindOptions, type BindAxiosOptions } from './bind-options';
-import { AxiosBinding } from './binding';
+import { createBinding } from './binding';
 
 declare module 'axios' {
   interface AxiosRequestConfig {
@@ -86,10 +87,10 @@ export function bindAxios<TUser>(
   assertInstance(instance);
   const settings = parseBindOptions(options);
   if (bound.has(instance)) {
-    throw new SessionError('ALREADY_BOUND', '`bindAxios()`: this axios instance is already bound; unbind it first');
+    throw new SessionError('ALREADY_BOUND', '`bindAxios()`: instance already bound; unbind it first');
   }
 
-  const binding = new AxiosBinding(link, instance, settings);
+  const binding = createBinding(link, instance, settings);
   let active = true;
   const unbind = (): void => {
     if (!active) return;
@@ -98,7 +99,7 @@ export function bindAxios<TUser>(
     bound.delete(instance);
     binding.uninstall();
   };
-  const detach = link.attach({ sync: () => binding.sync(), detach: unbind });
+  const detach = link.attach({ sync: binding.sync, detach: unbind });
   binding.install();
   bound.add(instance);
   return unbind;
@@ -111,22 +112,14 @@ interface InstanceShape {
 }
 
 function assertInstance(instance: unknown): asserts instance is AxiosInstance {
-  const candidate =
-    (typeof instance === 'function' || typeof instance === 'object') && instance !== null
-      ? (instance as InstanceShape)
-      : undefined;
-  const looksRight =
-    candidate !== undefined &&
-    typeof candidate.interceptors?.request?.use === 'function' &&
-    typeof candidate.defaults?.headers === 'object';
-  if (!looksRight) {
-    throw new TypeError('`bindAxios(store, instance)` needs an axios instance from `axios.create()` as `instance`');
+  // Optional chaining reads nothing of `null` and `undefined`, and a primitive has none of these.
+  const candidate = instance as InstanceShape | null | undefined;
+  if (typeof candidate?.interceptors?.request?.use !== 'function' || typeof candidate.defaults?.headers !== 'object') {
+    throw new TypeError('`bindAxios(store, instance)` needs an axios instance from `axios.create()`');
   }
   // By shape as well as identity: an app and this library may load two copies of axios
   // (ESM and CJS), and only the default export carries `isCancel` and `Axios`.
   if (instance === axios || ('isCancel' in candidate && 'Axios' in candidate)) {
-    throw new TypeError(
-      '`bindAxios()` refuses the global `axios`: its defaults are shared by every import; bind `axios.create()` instead',
-    );
+    throw new TypeError('`bindAxios()` refuses the global `axios` (its defaults are shared): bind `axios.create()`');
   }
 }

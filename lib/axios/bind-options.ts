@@ -46,10 +46,15 @@ export const isUnauthorized = (error: AxiosError): boolean => error.response?.st
 
 /** Validates {@link BindAxiosOptions}; a bad one throws a `TypeError` that names it. */
 export function parseBindOptions(options: unknown): BindSettings {
-  const settings = parseClientOptions('bindAxios()', options, KEYS);
-  const { shouldRefresh } = options as BindAxiosOptions;
+  // The options object is checked (and the shared options read) first.
   return {
-    ...settings,
-    shouldRefresh: functionOption('bindAxios()', 'shouldRefresh', shouldRefresh, isUnauthorized, '(error) => boolean'),
+    ...parseClientOptions('bindAxios()', options, KEYS),
+    shouldRefresh: functionOption(
+      'bindAxios()',
+      'shouldRefresh',
+      (options as BindAxiosOptions).shouldRefresh,
+      isUnauthorized,
+      '(error) => boolean',
+    ),
   };
 }

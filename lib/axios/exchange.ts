@@ -1,4 +1,5 @@
-import axios, { type AxiosAdapter, type AxiosError, type AxiosResponse } from 'axios';
+import type { AxiosAdapter, AxiosError, AxiosResponse } from 'axios';
+import { axios } from './axios-values';
 import type { SessionError } from '../errors';
 import type { AbortScope, RequestSignal } from '../internal/abort-scope';
 import type { SignalLike } from '../internal/signal-like';
@@ -11,7 +12,7 @@ import { headerOf, removeHeader, stampHeader } from './headers';
 import { replayable } from '../request/store-of';
 import { asCallerSees, waitFor } from './recovery';
 import type { RedirectGuards } from './redirect-guard';
-import { sendTied, settleAfter, untie } from './send-tied';
+import { sendMeasured, untie } from './send-tied';
 import type { Stamp, Tagged } from './tags';
 
 /**
@@ -22,20 +23,20 @@ import type { Stamp, Tagged } from './tags';
  */
 export const RAW_REQUEST: readonly string[] = ['_header', '_pendingData', 'outputData'];
 
-/** What an exchange needs of its binding (see `AxiosBinding`): read on every request, so plain fields. */
+/** What an exchange needs of its binding (see `createBinding`): read on every request, so plain fields. */
 export interface ExchangeHost {
   /** The value's stamp, kept on the config so that another binding recognises it. */
   stampOf(value: string): Stamp;
   readonly redirects: RedirectGuards;
-  /** `redirects.everyRequest`. */
-  readonly guardsEveryRedirect: boolean;
   readonly shouldRefresh: (error: AxiosError) => boolean;
   /** Whether the request's URL may receive the token (the origin policy), and it goes where the instance's requests go. */
   mayCarryToken(config: Tagged): boolean;
   /** The `redact` list shared by the requests that bring none (see `redactList`), if still good. */
-  readonly redactShared: string[];
+  redactShared: string[];
   /** The shared `redact` list, made again if code pushed onto it. */
   redactList(): string[];
+  /** `'AxiosBinding'`: not a plain object, which axios would copy where it merges configs. */
+  readonly [Symbol.toStringTag]: string;
 }
 
 /** One axios request at the fence, as the request protocol sees it (see `dispatch`). */
@@ -75,11 +76,17 @@ export class AxiosExchange implements Exchange<AxiosResponse> {
     if (headers[header] !== value) stampHeader(headers, header, value);
     const host = this.#host;
     config.rxSessionStamp = host.stampOf(value);
-    const shared = host.redactShared;
-    // Most requests bring no `redact` list: they share one (see `redactList`).
-    if (config.redact === undefined && shared[0] === header && shared.length === RAW_REQUEST.length + 1) config.redact = shared;
-    else this.#redact();
-    if (host.guardsEveryRedirect || typeof config.beforeRedirect === 'function') host.redirects.guard(config);
+    // The header goes in axios' `redact`, so that a serialised error of this request never
+    // shows it, along with the Node internals that hold the raw request text (see {@link RAW_REQUEST}).
+    const list = config.redact;
+    if (list === undefined) {
+      // Most requests bring no `redact` list: they share one (see `redactList`).
+      const shared = host.redactShared;
+      config.redact = shared.length === RAW_REQUEST.length + 1 && shared[0] === header ? shared : host.redactList();
+    } else if (!list.includes(header) || !list.includes(RAW_REQUEST[0] as string)) {
+      config.redact = [...list, ...[header, ...RAW_REQUEST].filter((key) => !list.includes(key))];
+    }
+    if (host.redirects.everyRequest || typeof config.beforeRedirect === 'function') host.redirects.guard(config);
     return headers[header] === value || headerOf(headers, header) === value;
   }
 
@@ -89,17 +96,29 @@ export class AxiosExchange implements Exchange<AxiosResponse> {
     if (this.issuedIn !== undefined) config.rxSessionEpoch = this.issuedIn;
     if (this.retried) config.rxSessionRetried = true;
     if (signal === null) return this.#real(config);
+    config.signal = signal;
     const data = config.data as { getLength?: unknown } | null | undefined;
-    if (data == null || typeof data.getLength !== 'function') {
-      config.signal = signal;
-      return this.#real(config);
-    }
-    return sendTied(config, signal, this.#real, this.#view.header);
+    return data != null && typeof data.getLength === 'function'
+      ? sendMeasured(config, signal, this.#real, this.#view.header)
+      : this.#real(config);
   }
 
+  /** Unties the request when the adapter is done with it: now, or when a streamed body closes. */
   release(response: AxiosResponse, signal: RequestSignal): void {
-    if (response.data == null) signal.settle();
-    else settleAfter(response, signal);
+    const body = response.data as { once?: unknown; pipe?: unknown; destroyed?: boolean; getReader?: unknown } | null | undefined;
+    if (body != null && typeof body.once === 'function' && typeof body.pipe === 'function' && body.destroyed !== true) {
+      // A Node stream: tied until it closes. A logout meanwhile destroys it with the
+      // session's reason, so a reader attached later gets the error, not buffered chunks
+      // that would look like a complete body.
+      const stream = body as { once(event: string, fn: () => void): void; destroy(error?: unknown): void };
+      signal.first(() => stream.destroy(signal.reason));
+      stream.once('close', () => signal.settle());
+    } else if (body != null && typeof body.getReader === 'function') {
+      // A web stream (fetch adapter): it listens until the body is read to the end.
+      signal.settleWhenUnheard();
+    } else {
+      signal.settle();
+    }
   }
 
   wait<T>(until: Promise<T>): Promise<T> {
@@ -108,12 +127,13 @@ export class AxiosExchange implements Exchange<AxiosResponse> {
   }
 
   ended(reason: SessionError | undefined, outcome?: Outcome<AxiosResponse>): unknown {
+    const config = this.#config;
     if (outcome === undefined) {
-      dropToken(this.#view, this.#config);
-      return sessionCancel(this.#config, reason, undefined, 'canceled: the session this request was issued in has ended');
+      dropToken(this.#view, config);
+      return sessionCancel(config, reason, undefined, 'canceled: its session has ended');
     }
     if (!outcome.ok && axios.isCancel(outcome.error)) return outcome.error;
-    return sessionCancel(this.#config, reason, outcome.ok ? (outcome.value.request as unknown) : undefined);
+    return sessionCancel(config, reason, outcome.ok ? (outcome.value.request as unknown) : undefined);
   }
 
   /**
@@ -121,27 +141,27 @@ export class AxiosExchange implements Exchange<AxiosResponse> {
    * `shouldRefresh`) refuses it, also when the caller's `validateStatus` accepts it.
    */
   verdict(outcome: Outcome<AxiosResponse>): ProbeOutcome {
+    let response: AxiosResponse | undefined;
+    let error: AxiosError | undefined;
     let status: number | undefined;
-    let error: () => AxiosError;
     if (outcome.ok) {
-      const response = outcome.value;
+      response = outcome.value;
       status = response.status;
       if (status < 400) return 'ok';
-      // As axios would have rejected it: the same message and code for `shouldRefresh`.
-      error = () =>
-        new axios.AxiosError(
-          `Request failed with status code ${String(status)}`,
-          axios.AxiosError.ERR_BAD_REQUEST,
-          this.#config,
-          response.request,
-          response,
-        );
-    } else {
-      const failure = outcome.error;
-      status = axios.isCancel(failure) ? undefined : (failure as Partial<AxiosError> | null)?.response?.status;
-      error = () => failure as AxiosError;
+    } else if (!axios.isCancel(outcome.error)) {
+      error = outcome.error as AxiosError;
+      status = (error as Partial<AxiosError> | null)?.response?.status;
     }
-    return status === undefined || status >= 500 ? 'none' : this.#asksRefresh(error()) ? 'refused' : 'ok';
+    if (status === undefined || status >= 500) return 'none';
+    // As axios would have rejected it: the same message and code for `shouldRefresh`.
+    error ??= new axios.AxiosError(
+      `Request failed with status code ${String(status)}`,
+      axios.AxiosError.ERR_BAD_REQUEST,
+      this.#config,
+      response?.request,
+      response,
+    );
+    return this.#asksRefresh(error) ? 'refused' : 'ok';
   }
 
   asksRefresh(outcome: Outcome<AxiosResponse>): boolean {
@@ -159,22 +179,6 @@ export class AxiosExchange implements Exchange<AxiosResponse> {
       return shouldRefresh(asCallerSees(error, this.#config));
     } catch {
       return false;
-    }
-  }
-
-  /**
-   * Lists the header in axios' `redact`, so that a serialised error of this request never
-   * shows it, along with the Node internals that hold the raw request text (see {@link RAW_REQUEST}).
-   */
-  #redact(): void {
-    const config = this.#config;
-    const list = config.redact;
-    const { header } = this.#view;
-    if (list === undefined) {
-      const shared = this.#host.redactShared;
-      config.redact = shared.length === RAW_REQUEST.length + 1 && shared[0] === header ? shared : this.#host.redactList();
-    } else if (!list.includes(header) || !list.includes(RAW_REQUEST[0] as string)) {
-      config.redact = [...list, ...[header, ...RAW_REQUEST].filter((key) => !list.includes(key))];
     }
   }
 }

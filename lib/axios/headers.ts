@@ -11,7 +11,7 @@ export function headerOf(headers: object, name: string): unknown {
   const exact = bag[name];
   if (exact !== undefined) return exact;
   const lower = name.toLowerCase();
-  for (const key of Object.keys(bag)) if (key.length === name.length && key.toLowerCase() === lower) return bag[key];
+  for (const key of Object.keys(bag)) if (key.toLowerCase() === lower) return bag[key];
   return undefined;
 }
 
@@ -22,13 +22,10 @@ export function removeHeader(headers: object, name: string): void {
     bag.delete(name); // AxiosHeaders: already case-insensitive
     return;
   }
-  // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- the exact name, enumerable or not (see `AxiosBinding.sync`)
-  delete bag[name];
   const lower = name.toLowerCase();
-  for (const key of Object.keys(bag)) {
-    // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- a plain-object bag: the header, in whatever case it was set
-    if (key.length === name.length && key.toLowerCase() === lower) delete bag[key];
-  }
+  // The exact name (enumerable or not, see `createBinding`'s `sync`), and the header in whatever case it was set.
+  // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- a plain-object bag
+  for (const key of [name, ...Object.keys(bag)]) if (key.toLowerCase() === lower) delete bag[key];
 }
 
 /**

@@ -1,4 +1,5 @@
-import { AxiosHeaders, CanceledError, type AxiosError, type InternalAxiosRequestConfig } from 'axios';
+import type { AxiosError, InternalAxiosRequestConfig } from 'axios';
+import { AxiosHeaders, CanceledError } from './axios-values';
 import { follow } from '../internal/abort-scope';
 
 /*
@@ -22,30 +23,29 @@ export function waitFor<T>(config: InternalAxiosRequestConfig, wait: Promise<T>)
       }
     | undefined;
   return new Promise((resolve, reject) => {
-    let done = false;
     // One listener on the caller's signal however many requests wait on it (see `follow`).
     const follower = signal == null || signal.aborted ? undefined : follow(signal);
-    const cleanup = (): void => {
+    let done = false;
+    /** Ends the wait, once: says whether it was still on. */
+    const end = (): boolean => {
+      if (done) return false;
       done = true;
       follower?.settle();
       token?.unsubscribe?.(cancel);
+      return true;
     };
+    // The token's reason, a `CanceledError`; or a new one (for the signal's abort event).
     const cancel = (reason?: unknown): void => {
-      if (done) return;
-      cleanup();
-      reject(reason instanceof CanceledError ? reason : new CanceledError(undefined, config));
+      if (end()) reject(reason instanceof CanceledError ? reason : new CanceledError(undefined, config));
     };
-    const onAbort = (): void => cancel();
     if (signal?.aborted === true || token?.reason != null) {
       cancel(token?.reason);
       return;
     }
-    follower?.addEventListener('abort', onAbort);
+    follower?.addEventListener('abort', cancel);
     token?.subscribe?.(cancel);
     void wait.then((value) => {
-      if (done) return;
-      cleanup();
-      resolve(value);
+      if (end()) resolve(value);
     });
   });
 }
@@ -62,7 +62,7 @@ export function asCallerSees(error: AxiosError, config: InternalAxiosRequestConf
   try {
     const transforms = config.transformResponse;
     const headers = AxiosHeaders.from(response.headers as Parameters<typeof AxiosHeaders.from>[0]);
-    for (const fn of Array.isArray(transforms) ? transforms : transforms ? [transforms] : []) {
+    for (const fn of [transforms ?? []].flat()) {
       data = fn.call(config, data, headers, response.status);
     }
   } catch {

@@ -1,4 +1,5 @@
-import { CanceledError, type InternalAxiosRequestConfig } from 'axios';
+import type { InternalAxiosRequestConfig } from 'axios';
+import { CanceledError } from './axios-values';
 import { removeHeader } from './headers';
 
 type Redirect = NonNullable<InternalAxiosRequestConfig['beforeRedirect']>;
@@ -11,6 +12,14 @@ type Redirect = NonNullable<InternalAxiosRequestConfig['beforeRedirect']>;
  */
 const ownHooks = new WeakMap<Redirect, Redirect | undefined>();
 
+/** The `beforeRedirect` hooks of one binding (see {@link redirectGuards}). */
+export interface RedirectGuards {
+  /** Whether requests without a hook of their own need a guard (a custom header). */
+  readonly everyRequest: boolean;
+  /** Puts this binding's guard in `config.beforeRedirect`, around the config's own hook. */
+  guard(config: InternalAxiosRequestConfig): void;
+}
+
 /**
  * The `beforeRedirect` hooks of one binding (axios' http adapter, which follows redirects
  * itself with follow-redirects):
@@ -21,43 +30,19 @@ const ownHooks = new WeakMap<Redirect, Redirect | undefined>();
  *   session's token.
  * One guard serves every config without a hook of its own; a request with one gets its
  * own guard. A guard already on a config (this binding's or another's) is replaced.
+ *
+ * @param mayCarryToken - With a custom header: whether a hop's origin may have the token.
  */
-export class RedirectGuards {
-  readonly #header: string;
-  readonly #mayCarryToken: ((config: { url?: unknown }) => boolean) | undefined;
-  #shared: Redirect | undefined;
-
-  /** @param mayCarryToken - With a custom header: whether a hop's origin may have the token. */
-  constructor(header: string, mayCarryToken: ((config: { url?: unknown }) => boolean) | undefined) {
-    this.#header = header;
-    this.#mayCarryToken = mayCarryToken;
-  }
-
-  /** Whether requests without a hook of their own need a guard (a custom header). */
-  get everyRequest(): boolean {
-    return this.#mayCarryToken !== undefined;
-  }
-
-  /** Puts this binding's guard in `config.beforeRedirect`, around the config's own hook. */
-  guard(config: InternalAxiosRequestConfig): void {
-    let own: unknown = config.beforeRedirect;
-    if (typeof own === 'function' && ownHooks.has(own as Redirect)) own = ownHooks.get(own as Redirect);
-    if (typeof own !== 'function') {
-      // `null` is no hook, as in plain axios.
-      if (this.everyRequest) config.beforeRedirect = this.#shared ??= this.#make(undefined, undefined);
-      else if (own === undefined) delete config.beforeRedirect;
-      return;
-    }
-    config.beforeRedirect = this.#make(own as Redirect, config);
-  }
-
-  #make(own: Redirect | undefined, config: InternalAxiosRequestConfig | undefined): Redirect {
+export function redirectGuards(
+  header: string,
+  mayCarryToken: ((config: { url?: unknown }) => boolean) | undefined,
+): RedirectGuards {
+  const make = (own?: Redirect, config?: InternalAxiosRequestConfig): Redirect => {
     const guard: Redirect = (options, responseDetails, requestDetails) => {
-      const mayCarryToken = this.#mayCarryToken;
       if (mayCarryToken !== undefined) {
         const href = (options as { href?: unknown }).href;
         const hop = (options as { headers?: Record<string, unknown> }).headers;
-        if (hop !== undefined && (typeof href !== 'string' || !mayCarryToken({ url: href }))) removeHeader(hop, this.#header);
+        if (hop !== undefined && (typeof href !== 'string' || !mayCarryToken({ url: href }))) removeHeader(hop, header);
       }
       if (own === undefined || config === undefined) return;
       own(options, responseDetails, requestDetails);
@@ -70,5 +55,19 @@ export class RedirectGuards {
     };
     ownHooks.set(guard, own);
     return guard;
-  }
+  };
+  const everyRequest = mayCarryToken !== undefined;
+  /** The guard of every config without a hook of its own (a custom header only). */
+  const shared = everyRequest ? make() : undefined;
+  return {
+    everyRequest,
+    guard: (config) => {
+      let own: unknown = config.beforeRedirect;
+      if (typeof own === 'function' && ownHooks.has(own as Redirect)) own = ownHooks.get(own as Redirect);
+      // `null` is no hook, as in plain axios.
+      if (typeof own === 'function') config.beforeRedirect = make(own as Redirect, config);
+      else if (shared !== undefined) config.beforeRedirect = shared;
+      else if (own === undefined) delete config.beforeRedirect;
+    },
+  };
 }

@@ -4,7 +4,8 @@ import type { AbortScope } from '../internal/abort-scope';
 /**
  * What a bound request carries for the binding, under string keys: axios' dispatch step
  * may copy a config into a fresh object with only its string keys, and a spread copies
- * them too, so they survive where a symbol would not. Neither holds a token.
+ * them too, so they survive where a symbol would not. None shows a token (a stamp keeps
+ * its value in a closure).
  */
 export interface Tagged extends InternalAxiosRequestConfig {
   /** The binding whose instance issued the request: only it stamps the request. */
@@ -18,16 +19,17 @@ export interface Tagged extends InternalAxiosRequestConfig {
   redact?: string[];
 }
 
-/** A stamped header value, kept private so that logging a config never shows it, and the header it went in. */
-export class Stamp {
-  readonly #value: string;
+/**
+ * A stamped header value and the header it went in. The value stays in a closure, so that
+ * logging or serialising a config never shows it (a copy of the config, by axios'
+ * `mergeConfig` or a spread, shares `is` and so still recognises it).
+ */
+export interface Stamp {
   /** The binding's header (another binding of a moved config may use another one). */
   readonly header: string;
-  constructor(value: string, header: string) {
-    this.#value = value;
-    this.header = header;
-  }
-  is(value: unknown): boolean {
-    return value === this.#value;
-  }
+  /** Whether `value` is the stamped value. */
+  is(value: unknown): boolean;
 }
+
+/** The stamp of `value` in `header`. */
+export const stampOf = (value: string, header: string): Stamp => ({ header, is: (sent) => sent === value });
