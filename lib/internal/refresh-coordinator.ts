@@ -1,27 +1,16 @@
 import { BehaviorSubject } from 'rxjs';
 import type { Clock } from '../clock';
 import { isSessionError, SessionError } from '../errors';
-import { when, type SessionEvent } from '../events';
-import { needsSession, sessionFromRefresh, type AuthenticatedSession, type LogoutReason } from '../session';
+import { when } from '../events';
+import { needsSession, sessionFromRefresh, type AuthenticatedSession } from '../session';
 import type { RefreshFunction, StoreSettings } from '../store-options';
 import type { AbortScope } from './abort-scope';
 import { Latch } from './latch';
+import type { LifecycleHost } from './lifecycle';
 import type { ProbeGate } from './probe-gate';
 import { RefreshFlight, type FlightPlan } from './refresh-flight';
 import type { SessionChange } from './state-cell';
 import type { ProbeTicket, RefreshGuard, StoreState } from './store-link';
-
-/** What the refresh coordinator needs from its store. */
-export interface RefreshHost<TUser> {
-  /** Makes a refreshed session current, within its epoch; `extended`: whether its expiry is later. */
-  apply(session: AuthenticatedSession<TUser>, extended: boolean): void;
-  /** Ends the session: `logout(reason)`. */
-  end(reason: LogoutReason): void;
-  /** Queues an emission behind those under way. */
-  emit(fn: () => void): void;
-  /** Queues an event of `events$`. */
-  event(event: SessionEvent): void;
-}
 
 /**
  * The single shared refresh of one store, and whether requests must wait for it: every
@@ -31,7 +20,9 @@ export interface RefreshHost<TUser> {
 export class RefreshCoordinator<TUser> {
   /** Whether a flight runs, as `refreshing$` tells it. */
   readonly refreshing = new BehaviorSubject(false);
-  readonly #host: RefreshHost<TUser>;
+  readonly #host: LifecycleHost<TUser>;
+  /** Queues an emission behind those under way. */
+  readonly #emit: (fn: () => void) => void;
   readonly #refresh: RefreshFunction<TUser> | undefined;
   readonly #clock: Clock;
   readonly #timeout: number;
@@ -39,10 +30,11 @@ export class RefreshCoordinator<TUser> {
   #state!: StoreState<TUser>;
   /** The running flight; what follows is about it. */
   #flight: RefreshFlight | undefined;
-  /** The epoch it runs in: it ends with it. */
-  #scope: AbortScope | null = null;
-  /** The token it was started to replace: a newer one put in place by the app makes it moot. */
-  #token: string | undefined;
+  /**
+   * The state it started in: it runs in its epoch, and ends with it; a newer token than
+   * its one put in place by the app makes it moot.
+   */
+  #from!: StoreState<TUser>;
   /** What its callers get. */
   #session!: Promise<AuthenticatedSession<TUser>>;
   /** What held requests wait on: released when a flight settles or fails an attempt, or the session changes. */
@@ -50,8 +42,14 @@ export class RefreshCoordinator<TUser> {
   /** What every attempt runs in, when `persistSession()` or `syncTabs()` set one (see ./refresh-guards). */
   guard: RefreshGuard | undefined;
 
-  constructor(host: RefreshHost<TUser>, { refresh, clock, timeout }: StoreSettings<TUser>, gate: ProbeGate<TUser>) {
+  constructor(
+    host: LifecycleHost<TUser>,
+    emit: (fn: () => void) => void,
+    { refresh, clock, timeout }: StoreSettings<TUser>,
+    gate: ProbeGate<TUser>,
+  ) {
     this.#host = host;
+    this.#emit = emit;
     this.#refresh = refresh;
     this.#clock = clock;
     this.#timeout = timeout;
@@ -70,7 +68,7 @@ export class RefreshCoordinator<TUser> {
       this.#flight = undefined;
       flight.cancel(ended());
       this.#emitRefreshing();
-    } else if (flight && this.#scope === next.scope && next.session.token !== this.#token) {
+    } else if (flight && this.#from.scope === next.scope && next.session.token !== this.#from.session.token) {
       // `update()` put a newer token in place (another tab refreshed, say): this refresh
       // is moot, and with a rotating refresh token it would even fail. Its callers get
       // the current session.
@@ -85,7 +83,7 @@ export class RefreshCoordinator<TUser> {
 
   /** Queues `refreshing$`'s value as it is when emitted: a flight may have started since. */
   #emitRefreshing(): void {
-    this.#host.emit(() => this.refreshing.next(!!this.#flight));
+    this.#emit(() => this.refreshing.next(!!this.#flight));
   }
 
   /**
@@ -103,11 +101,7 @@ export class RefreshCoordinator<TUser> {
    */
   refresh(now?: boolean): Promise<AuthenticatedSession<TUser>> {
     if (this.#state.session.status !== 'authenticated') return Promise.reject(needsSession('refresh()'));
-    if (!this.#refresh) {
-      return Promise.reject(
-        new SessionError('REFRESH_UNAVAILABLE', '`refresh()` needs the `refresh` option of `new SessionStore()`'),
-      );
-    }
+    if (!this.#refresh) return Promise.reject(new SessionError('REFRESH_UNAVAILABLE', '`refresh()` needs the `refresh` option'));
     const flight = this.#start();
     if (now) flight.retryNow();
     return this.#session;
@@ -157,9 +151,10 @@ export class RefreshCoordinator<TUser> {
   #start(): RefreshFlight {
     const running = this.#flight;
     if (running) return running;
-    const { scope, session: current } = this.#state;
+    const from = this.#state;
+    const { scope } = from;
     const refresh = this.#refresh;
-    if (!scope || current.status !== 'authenticated' || !refresh) throw new Error('unreachable');
+    if (!scope || from.session.status !== 'authenticated' || !refresh) throw new Error('unreachable');
     const clock = this.#clock;
     const startedAt = clock.now();
     const failed: FlightPlan['failed'] = (error, retryIn, { status, network }) => {
@@ -209,7 +204,7 @@ export class RefreshCoordinator<TUser> {
       try {
         next = sessionFromRefresh(session, value, 'refresh', clock.now());
         if (next.expiresAt !== undefined && next.expiresAt <= clock.now()) {
-          throw new SessionError('REFRESH_FAILED', 'The refresh call returned a token that has already expired');
+          throw new SessionError('REFRESH_FAILED', 'The refresh call returned an expired token');
         }
       } catch (err) {
         const error = isSessionError(err, 'REFRESH_FAILED')
@@ -222,7 +217,7 @@ export class RefreshCoordinator<TUser> {
       // Issued by the server just now: no need to test it.
       this.#gate.trust(next.token);
       const was = session.expiresAt;
-      this.#host.apply(next, !(next.expiresAt !== undefined && was !== undefined && next.expiresAt <= was));
+      this.#host.refreshed(next, !(next.expiresAt !== undefined && was !== undefined && next.expiresAt <= was));
       this.#emitRefreshing();
       return next;
     };
@@ -235,8 +230,7 @@ export class RefreshCoordinator<TUser> {
     const wake = (): void => this.#held.open();
     void session.then(wake, wake);
     this.#flight = flight;
-    this.#scope = scope;
-    this.#token = current.token;
+    this.#from = from;
     // Started before anyone hears of it: a `refreshing$` subscriber that logs out then
     // cancels a flight that has begun, rather than one that would begin afterwards.
     flight.start();
