@@ -14,7 +14,7 @@ export class RequestSignal implements SignalLike {
   /** Whether the request was cancelled. */
   aborted = false;
   /** Why: a `SessionError('SESSION_ENDED')` on logout, or the caller's own signal's reason. */
-  reason: unknown = undefined;
+  reason: unknown;
   /** Called once, like `AbortSignal.onabort`. */
   onabort: AbortListener | null = null;
 
@@ -40,9 +40,9 @@ export class RequestSignal implements SignalLike {
    * ended, even after the request settled.
    */
   sessionEnded(): SessionError | undefined {
-    const reason = this.reason;
+    const { reason } = this;
     const home = this.#home;
-    if (home?.ended === true) return home.endedWith;
+    if (home?.ended) return home.endedWith;
     return this.aborted && isSessionError(reason, 'SESSION_ENDED') ? reason : undefined;
   }
 
@@ -56,7 +56,7 @@ export class RequestSignal implements SignalLike {
     if (type !== 'abort' || list === undefined) return;
     const at = list.indexOf(listener);
     if (at !== -1) list.splice(at, 1);
-    if (this.#rare?.settleWhenUnheard === true && list.length === 0) this.settle();
+    if (!list.length && this.#rare?.settleWhenUnheard) this.settle();
   }
 
   /**
@@ -64,7 +64,7 @@ export class RequestSignal implements SignalLike {
    * streamed body stays tied to its session until it has been read.
    */
   settleWhenUnheard(): void {
-    if (this.#listeners === undefined || this.#listeners.length === 0) this.settle();
+    if (!this.#listeners?.length) this.settle();
     else (this.#rare ??= {}).settleWhenUnheard = true;
   }
 
@@ -82,7 +82,7 @@ export class RequestSignal implements SignalLike {
     if (typeof caller.addEventListener !== 'function') return;
     let link = links.get(caller);
     if (link === undefined) {
-      link = new CallerLink(caller);
+      link = callerLink(caller);
       links.set(caller, link);
     }
     link.members.add(this);
@@ -111,10 +111,10 @@ export class RequestSignal implements SignalLike {
     this.reason = reason;
     this.settle();
     const rare = this.#rare;
-    const first = rare?.first;
-    if (rare !== undefined) rare.first = undefined;
-    if (first !== undefined) call(this, first, { type: 'abort', target: this });
     const event: AbortEventLike = { type: 'abort', target: this };
+    const first = rare?.first ?? null;
+    if (rare !== undefined) rare.first = undefined;
+    call(this, first, event);
     const listeners = this.#listeners;
     this.#listeners = undefined;
     call(this, this.onabort, event);
@@ -131,7 +131,7 @@ interface Rare {
   first?: (() => void) | undefined;
 }
 
-function call(signal: RequestSignal, listener: AbortListener | null, event: AbortEventLike): void {
+function call(signal: RequestSignal, listener: AbortListener | (() => void) | null, event: AbortEventLike): void {
   if (listener === null) return;
   try {
     listener.call(signal, event);
@@ -149,29 +149,30 @@ function call(signal: RequestSignal, listener: AbortListener | null, event: Abor
  * (say, one per component, aborted when it is destroyed), it gets one listener, removed
  * when the last of them settles: no listener growth, no `MaxListenersExceededWarning`.
  */
-class CallerLink {
-  readonly members = new Set<RequestSignal>();
-  readonly #caller: SignalLike;
+interface CallerLink {
+  readonly members: Set<RequestSignal>;
+  leave(signal: RequestSignal): void;
+}
 
-  constructor(caller: SignalLike) {
-    this.#caller = caller;
-    caller.addEventListener?.('abort', this.#onAbort);
-  }
-
-  leave(signal: RequestSignal): void {
-    this.members.delete(signal);
-    if (this.members.size === 0) this.#close();
-  }
-
-  readonly #onAbort = (): void => {
-    this.#close();
-    for (const signal of this.members) signal.abort(this.#caller.reason);
+function callerLink(caller: SignalLike): CallerLink {
+  const members = new Set<RequestSignal>();
+  const close = (): void => {
+    if (links.get(caller) === link) links.delete(caller);
+    caller.removeEventListener?.('abort', onAbort);
   };
-
-  #close(): void {
-    if (links.get(this.#caller) === this) links.delete(this.#caller);
-    this.#caller.removeEventListener?.('abort', this.#onAbort);
-  }
+  const onAbort = (): void => {
+    close();
+    for (const signal of members) signal.abort(caller.reason);
+  };
+  const link: CallerLink = {
+    members,
+    leave(signal) {
+      members.delete(signal);
+      if (members.size === 0) close();
+    },
+  };
+  caller.addEventListener?.('abort', onAbort);
+  return link;
 }
 
 const links = new WeakMap<SignalLike, CallerLink>();
@@ -198,8 +199,7 @@ export class AbortScope {
 
   /** The reason the epoch ended with, or `undefined` while it is live. */
   get endedWith(): SessionError | undefined {
-    if (this.#endedWith === undefined && this.#reason !== undefined) this.#endedWith = this.#reason();
-    return this.#endedWith;
+    return (this.#endedWith ??= this.#reason?.());
   }
 
   /** A signal for a new request of this epoch, following the caller's own `signal` if any. */
@@ -215,7 +215,7 @@ export class AbortScope {
    * (The binding tracks requests only into the current epoch.)
    */
   end(reason: () => SessionError): void {
-    if (this.#reason !== undefined || this.#endedWith !== undefined) return;
+    if (this.ended) return;
     this.#reason = reason;
     this.ended = true;
     if (this.live.size === 0) return;
