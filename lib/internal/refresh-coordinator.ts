@@ -4,7 +4,6 @@ import { isSessionError, SessionError } from '../errors';
 import { when } from '../events';
 import { needsSession, sessionFromRefresh, type AuthenticatedSession } from '../session';
 import type { RefreshFunction, StoreSettings } from '../store-options';
-import type { AbortScope } from './abort-scope';
 import { Latch } from './latch';
 import type { LifecycleHost } from './lifecycle';
 import type { ProbeGate } from './probe-gate';
@@ -160,7 +159,7 @@ export class RefreshCoordinator<TUser> {
     const failed: FlightPlan['failed'] = (error, retryIn, { status, network }) => {
       this.#host.event({ type: 'refresh-error', ...when(clock.now()), error, retryIn, status, network });
       // Final: the session ends now, as the event says, before anything else can happen.
-      if (retryIn === undefined) this.#end(flight, scope);
+      if (retryIn === undefined) this.#end(flight);
       // Waiting out a backoff now: requests held for the attempt are judged again, as new
       // ones are (a token that may still work goes; a dead one waits for the next attempt).
       else this.#held.open();
@@ -193,7 +192,7 @@ export class RefreshCoordinator<TUser> {
       const alive = now === scope && session.status === 'authenticated';
       if (flight.moot && alive) return session;
       if (!ok) {
-        this.#end(flight, scope);
+        this.#end(flight);
         throw value;
       }
       if (this.#flight !== flight || !alive) {
@@ -242,10 +241,10 @@ export class RefreshCoordinator<TUser> {
    * The refresh failed for good: the session ends. (A cancelled flight was already taken
    * off by `changed()`: its session ended first.)
    */
-  #end(flight: RefreshFlight, scope: AbortScope): void {
+  #end(flight: RefreshFlight): void {
     if (this.#flight !== flight) return;
     this.#flight = undefined;
-    if (this.#state.scope === scope) this.#host.end('refresh-failed');
+    if (this.#state.scope === this.#from.scope) this.#host.end('refresh-failed');
     this.#emitRefreshing();
   }
 }

@@ -168,14 +168,7 @@ export class RefreshFlight {
 }
 
 // axios codes for a request that was never valid, or was cancelled: not the network's fault.
-const NOT_NETWORK = new Set([
-  'ERR_CANCELED',
-  'ERR_BAD_OPTION',
-  'ERR_BAD_OPTION_VALUE',
-  'ERR_INVALID_URL',
-  'ERR_NOT_SUPPORT',
-  'ERR_DEPRECATED',
-]);
+const NOT_NETWORK = /^ERR_(CANCELED|BAD_OPTION(_VALUE)?|INVALID_URL|NOT_SUPPORT|DEPRECATED)$/;
 // Node's (and undici's) codes for a connection that failed or broke.
 const NETWORK = /^(ECONN|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|ENETUNREACH|EHOSTUNREACH|EPIPE|UND_ERR_|ERR_NETWORK)/;
 
@@ -188,7 +181,7 @@ export function isNetworkError(error: unknown): boolean {
   const e = error as { isAxiosError?: unknown; response?: unknown; code?: unknown; message?: unknown; cause?: unknown };
   if (e.response != null) return false;
   const code = typeof e.code === 'string' ? e.code : '';
-  if (e.isAxiosError === true) return !NOT_NETWORK.has(code);
+  if (e.isAxiosError === true) return !NOT_NETWORK.test(code);
   if (NETWORK.test(code)) return true;
   // fetch: Node says 'fetch failed', Chromium 'Failed to fetch', Firefox 'NetworkError…', Safari 'Load failed'.
   return error instanceof TypeError && /fetch|network|load failed/i.test(String(e.message));
