@@ -122,7 +122,7 @@ export class RefreshFlight {
       }
     };
     const expire = (): void => {
-      const error = new SessionError('REFRESH_FAILED', `The refresh call took longer than \`refreshTimeout\` (${timeout} ms)`);
+      const error = new SessionError('REFRESH_FAILED', `The refresh call exceeded \`refreshTimeout\` (${timeout} ms)`);
       controller.abort(error);
       finish(false, error);
     };

@@ -96,5 +96,5 @@ export class SessionFence<TUser> {
 }
 
 function ended(reason: LogoutReason): SessionError {
-  return new SessionError('SESSION_ENDED', `The session ended (${reason}); its requests were cancelled`, { reason });
+  return new SessionError('SESSION_ENDED', `The session ended (${reason}): request cancelled`, { reason });
 }
