@@ -1,9 +1,8 @@
 import { BehaviorSubject } from 'rxjs';
-import type { Clock } from '../clock';
 import { isSessionError, SessionError } from '../errors';
 import { when } from '../events';
 import { needsSession, sessionFromRefresh, type AuthenticatedSession } from '../session';
-import type { RefreshFunction, StoreSettings } from '../store-options';
+import type { StoreSettings } from '../store-options';
 import { Latch } from './latch';
 import type { LifecycleHost } from './lifecycle';
 import type { ProbeGate } from './probe-gate';
@@ -22,9 +21,7 @@ export class RefreshCoordinator<TUser> {
   readonly #host: LifecycleHost<TUser>;
   /** Queues an emission behind those under way. */
   readonly #emit: (fn: () => void) => void;
-  readonly #refresh: RefreshFunction<TUser> | undefined;
-  readonly #clock: Clock;
-  readonly #timeout: number;
+  readonly #settings: StoreSettings<TUser>;
   readonly #gate: ProbeGate<TUser>;
   #state!: StoreState<TUser>;
   /** The running flight; what follows is about it. */
@@ -44,14 +41,12 @@ export class RefreshCoordinator<TUser> {
   constructor(
     host: LifecycleHost<TUser>,
     emit: (fn: () => void) => void,
-    { refresh, clock, timeout }: StoreSettings<TUser>,
+    settings: StoreSettings<TUser>,
     gate: ProbeGate<TUser>,
   ) {
     this.#host = host;
     this.#emit = emit;
-    this.#refresh = refresh;
-    this.#clock = clock;
-    this.#timeout = timeout;
+    this.#settings = settings;
     this.#gate = gate;
   }
 
@@ -100,7 +95,8 @@ export class RefreshCoordinator<TUser> {
    */
   refresh(now?: boolean): Promise<AuthenticatedSession<TUser>> {
     if (this.#state.session.status !== 'authenticated') return Promise.reject(needsSession('refresh()'));
-    if (!this.#refresh) return Promise.reject(new SessionError('REFRESH_UNAVAILABLE', '`refresh()` needs the `refresh` option'));
+    if (!this.#settings.refresh)
+      return Promise.reject(new SessionError('REFRESH_UNAVAILABLE', '`refresh()` needs the `refresh` option'));
     const flight = this.#start();
     if (now) flight.retryNow();
     return this.#session;
@@ -119,7 +115,7 @@ export class RefreshCoordinator<TUser> {
   recover(signal: unknown): Promise<AuthenticatedSession<TUser>> {
     if (this.#own(signal)) return Promise.reject(new SessionError('REFRESH_FAILED', 'The refresh request itself was refused'));
     const { session } = this.#state;
-    if (session.status === 'authenticated' && this.#refresh) this.#gate.rejected = session.token;
+    if (session.status === 'authenticated' && this.#settings.refresh) this.#gate.rejected = session.token;
     return this.refresh();
   }
 
@@ -133,11 +129,11 @@ export class RefreshCoordinator<TUser> {
     const { session } = this.#state;
     if (session.status !== 'authenticated' || this.#own(signal)) return undefined;
     const { token, expiresAt } = session;
-    const dead = this.#gate.rejected === token || (expiresAt !== undefined && this.#clock.now() >= expiresAt);
+    const dead = this.#gate.rejected === token || (expiresAt !== undefined && this.#settings.clock.now() >= expiresAt);
     const flight = this.#flight;
     // Waiting out a network backoff with a token that may work: it goes, or tests it.
     if (!dead && !flight?.signal) return this.#gate.hold(token);
-    if (!this.#refresh) {
+    if (!this.#settings.refresh) {
       // A timer that fired late (a sleeping machine): the token is dead, so is the session.
       this.#host.end('expired');
       return undefined;
@@ -152,9 +148,8 @@ export class RefreshCoordinator<TUser> {
     if (running) return running;
     const from = this.#state;
     const { scope } = from;
-    const refresh = this.#refresh;
+    const { refresh, clock, timeout } = this.#settings;
     if (!scope || from.session.status !== 'authenticated' || !refresh) throw new Error('unreachable');
-    const clock = this.#clock;
     const startedAt = clock.now();
     const failed: FlightPlan['failed'] = (error, retryIn, { status, network }) => {
       this.#host.event({ type: 'refresh-error', ...when(clock.now()), error, retryIn, status, network });
@@ -166,7 +161,7 @@ export class RefreshCoordinator<TUser> {
     };
     const flight = new RefreshFlight({
       clock,
-      timeout: this.#timeout,
+      timeout,
       call: (signal, attempt, arm) => {
         const run = (): unknown => {
           // Abandoned while a guard waited (another tab's session came): no call.
@@ -179,11 +174,11 @@ export class RefreshCoordinator<TUser> {
           return refresh(session, { signal, config: { skipAuth: true, signal }, attempt });
         };
         const guard = this.guard;
-        return guard ? guard(run, { signal, timeout: this.#timeout, clock, arm }) : run();
+        return guard ? guard(run, { signal, timeout, clock, arm }) : run();
       },
       retryUntil: () => {
         const { token, expiresAt } = this.#state.session;
-        return expiresAt !== undefined && this.#gate.rejected !== token ? expiresAt : startedAt + this.#timeout;
+        return expiresAt !== undefined && this.#gate.rejected !== token ? expiresAt : startedAt + timeout;
       },
       failed,
     });
