@@ -46,8 +46,8 @@ export class RefreshFlight {
    * its way.
    */
   moot = false;
-  #resolve!: (value: unknown) => void;
-  #reject!: (error: unknown) => void;
+  /** Resolves `result` with `value` (`ok`), or rejects it; the flight is then done. */
+  #settle!: (ok: boolean, value: unknown) => void;
   readonly #plan: FlightPlan;
   #done = false;
   #controller: AbortController | undefined;
@@ -60,8 +60,10 @@ export class RefreshFlight {
     this.#plan = plan;
     this.#timer = timer(plan.clock);
     this.result = new Promise((resolve, reject) => {
-      this.#resolve = resolve;
-      this.#reject = reject;
+      this.#settle = (ok, value) => {
+        this.#done = true;
+        (ok ? resolve : reject)(value);
+      };
     });
   }
 
@@ -101,8 +103,7 @@ export class RefreshFlight {
     const controller = this.#controller;
     this.#controller = undefined;
     controller?.abort(reason);
-    if (moot) this.#resolve(undefined);
-    else this.#reject(reason);
+    this.#settle(moot, moot ? undefined : reason);
   }
 
   #attempt(attempt: number): void {
@@ -114,12 +115,8 @@ export class RefreshFlight {
       if (this.#done || this.#controller !== controller) return;
       this.#controller = undefined;
       this.#timer.clear();
-      if (ok) {
-        this.#done = true;
-        this.#resolve(value);
-      } else {
-        this.#failed(attempt, value);
-      }
+      if (ok) this.#settle(true, value);
+      else this.#failed(attempt, value);
     };
     const expire = (): void => {
       const error = new SessionError('REFRESH_FAILED', `The refresh call exceeded \`refreshTimeout\` (${timeout} ms)`);
@@ -163,7 +160,7 @@ export class RefreshFlight {
       this.#done = true;
     }
     this.#plan.failed(error, retry ? delay : undefined, { status, network });
-    if (!retry) this.#reject(error);
+    if (!retry) this.#settle(false, error);
   }
 }
 
