@@ -24,10 +24,17 @@ export class RequestSignal implements SignalLike {
   /** What only some requests need, kept apart so that a request's signal stays small. */
   #rare: Rare | undefined;
 
-  /** @internal Use {@link AbortScope.track}. */
+  /**
+   * @internal Use {@link AbortScope.track}. Tracked by `scope` from now on, and following
+   * `origin` (the caller's own signal) if given.
+   */
   constructor(scope: AbortScope | undefined, origin?: SignalLike) {
     this.#home = scope;
-    if (origin !== undefined) this.#rare = { origin };
+    scope?.live.add(this);
+    if (origin !== undefined) {
+      this.#rare = { origin };
+      this.#link(origin);
+    }
   }
 
   /** @internal The caller's own signal this one follows, if any. */
@@ -73,8 +80,8 @@ export class RequestSignal implements SignalLike {
     if (this.aborted) throw this.reason;
   }
 
-  /** @internal Follow the caller's own signal: its abort cancels this request only. */
-  link(caller: SignalLike): void {
+  /** Follows the caller's own signal: its abort cancels this request only. */
+  #link(caller: SignalLike): void {
     if (caller.aborted) {
       this.abort(caller.reason);
       return;
@@ -204,10 +211,7 @@ export class AbortScope {
 
   /** A signal for a new request of this epoch, following the caller's own `signal` if any. */
   track(caller: SignalLike | undefined): RequestSignal {
-    const signal = new RequestSignal(this, caller ?? undefined);
-    this.live.add(signal);
-    if (caller != null) signal.link(caller);
-    return signal;
+    return new RequestSignal(this, caller ?? undefined);
   }
 
   /**
@@ -232,9 +236,7 @@ export class AbortScope {
  * it when the wait is over.
  */
 export function follow(caller: SignalLike): RequestSignal {
-  const signal = new RequestSignal(undefined, caller);
-  signal.link(caller);
-  return signal;
+  return new RequestSignal(undefined, caller);
 }
 
 /** A signal that is already aborted with `reason` and belongs to no scope. */
