@@ -47,10 +47,9 @@ export class RequestSignal implements SignalLike {
    * ended, even after the request settled.
    */
   sessionEnded(): SessionError | undefined {
-    const { reason } = this;
     const home = this.#home;
     if (home?.ended) return home.endedWith;
-    return this.aborted && isSessionError(reason, 'SESSION_ENDED') ? reason : undefined;
+    return this.aborted && isSessionError(this.reason, 'SESSION_ENDED') ? this.reason : undefined;
   }
 
   addEventListener(type: string, listener: AbortListener): void {
