@@ -119,9 +119,10 @@ export class ProbeGate<TUser> {
     // Only about the current token in the session it was sent in: a late answer for an old
     // token must not take the trust a refreshed token has, nor mark it dead; one from before
     // a logout says nothing of the same token logged in again (the logout may have revoked it).
-    const current = this.#state.session.token === token && this.#state.scope === scope;
-    if (outcome === 'ok' && current) this.#trusted = token;
-    else if (outcome === 'refused' && current) this.rejected = token;
+    if (this.#state.session.token === token && this.#state.scope === scope) {
+      if (outcome === 'ok') this.#trusted = token;
+      else if (outcome === 'refused') this.rejected = token;
+    }
     // Counted only by its own test: not by a later one of the same token (a new login with it).
     if (probe !== ticket) return;
     probe.out = Math.max(0, probe.out - 1);

@@ -142,14 +142,17 @@ export class RefreshCoordinator<TUser> {
     return this.#held.wait();
   }
 
-  /** The running flight, or a new one for the current session (which the callers made sure of). */
+  /**
+   * The running flight, or a new one for the current session, which the callers made sure
+   * is signed in (so it has a scope), with a `refresh`.
+   */
   #start(): RefreshFlight {
     const running = this.#flight;
     if (running) return running;
     const from = this.#state;
     const { scope } = from;
     const { refresh, clock, timeout } = this.#settings;
-    if (!scope || from.session.status !== 'authenticated' || !refresh) throw new Error('unreachable');
+    if (!scope || !refresh) throw new Error('unreachable');
     const startedAt = clock.now();
     const failed: FlightPlan['failed'] = (error, retryIn, { status, network }) => {
       this.#host.event({ type: 'refresh-error', ...when(clock.now()), error, retryIn, status, network });
