@@ -86,11 +86,7 @@ export class RequestSignal implements SignalLike {
       return;
     }
     if (typeof caller.addEventListener !== 'function') return;
-    let link = links.get(caller);
-    if (link === undefined) {
-      link = callerLink(caller);
-      links.set(caller, link);
-    }
+    const link = links.get(caller) ?? callerLink(caller);
     link.members.add(this);
     (this.#rare ??= {}).follows = link;
   }
@@ -160,6 +156,7 @@ interface CallerLink {
   leave(signal: RequestSignal): void;
 }
 
+/** A new link of the requests that follow `caller`, listening to it, and registered in `links`. */
 function callerLink(caller: SignalLike): CallerLink {
   const members = new Set<RequestSignal>();
   const close = (): void => {
@@ -178,6 +175,7 @@ function callerLink(caller: SignalLike): CallerLink {
     },
   };
   caller.addEventListener?.('abort', onAbort);
+  links.set(caller, link);
   return link;
 }
 
