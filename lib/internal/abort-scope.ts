@@ -14,7 +14,7 @@ export class RequestSignal implements SignalLike {
   /** Whether the request was cancelled. */
   aborted = false;
   /** Why: a `SessionError('SESSION_ENDED')` on logout, or the caller's own signal's reason. */
-  reason: unknown = undefined;
+  reason: unknown;
   /** Called once, like `AbortSignal.onabort`. */
   onabort: AbortListener | null = null;
 
@@ -24,10 +24,17 @@ export class RequestSignal implements SignalLike {
   /** What only some requests need, kept apart so that a request's signal stays small. */
   #rare: Rare | undefined;
 
-  /** @internal Use {@link AbortScope.track}. */
+  /**
+   * @internal Use {@link AbortScope.track}. Tracked by `scope` from now on, and following
+   * `origin` (the caller's own signal) if given.
+   */
   constructor(scope: AbortScope | undefined, origin?: SignalLike) {
     this.#home = scope;
-    if (origin !== undefined) this.#rare = { origin };
+    scope?.live.add(this);
+    if (origin !== undefined) {
+      this.#rare = { origin };
+      this.#link(origin);
+    }
   }
 
   /** @internal The caller's own signal this one follows, if any. */
@@ -40,10 +47,9 @@ export class RequestSignal implements SignalLike {
    * ended, even after the request settled.
    */
   sessionEnded(): SessionError | undefined {
-    const reason = this.reason;
     const home = this.#home;
-    if (home?.ended === true) return home.endedWith;
-    return this.aborted && isSessionError(reason, 'SESSION_ENDED') ? reason : undefined;
+    if (home?.ended) return home.endedWith;
+    return this.aborted && isSessionError(this.reason, 'SESSION_ENDED') ? this.reason : undefined;
   }
 
   addEventListener(type: string, listener: AbortListener): void {
@@ -56,7 +62,7 @@ export class RequestSignal implements SignalLike {
     if (type !== 'abort' || list === undefined) return;
     const at = list.indexOf(listener);
     if (at !== -1) list.splice(at, 1);
-    if (this.#rare?.settleWhenUnheard === true && list.length === 0) this.settle();
+    if (!list.length && this.#rare?.settleWhenUnheard) this.settle();
   }
 
   /**
@@ -64,7 +70,7 @@ export class RequestSignal implements SignalLike {
    * streamed body stays tied to its session until it has been read.
    */
   settleWhenUnheard(): void {
-    if (this.#listeners === undefined || this.#listeners.length === 0) this.settle();
+    if (!this.#listeners?.length) this.settle();
     else (this.#rare ??= {}).settleWhenUnheard = true;
   }
 
@@ -73,18 +79,14 @@ export class RequestSignal implements SignalLike {
     if (this.aborted) throw this.reason;
   }
 
-  /** @internal Follow the caller's own signal: its abort cancels this request only. */
-  link(caller: SignalLike): void {
+  /** Follows the caller's own signal: its abort cancels this request only. */
+  #link(caller: SignalLike): void {
     if (caller.aborted) {
       this.abort(caller.reason);
       return;
     }
     if (typeof caller.addEventListener !== 'function') return;
-    let link = links.get(caller);
-    if (link === undefined) {
-      link = new CallerLink(caller);
-      links.set(caller, link);
-    }
+    const link = links.get(caller) ?? callerLink(caller);
     link.members.add(this);
     (this.#rare ??= {}).follows = link;
   }
@@ -111,10 +113,10 @@ export class RequestSignal implements SignalLike {
     this.reason = reason;
     this.settle();
     const rare = this.#rare;
-    const first = rare?.first;
-    if (rare !== undefined) rare.first = undefined;
-    if (first !== undefined) call(this, first, { type: 'abort', target: this });
     const event: AbortEventLike = { type: 'abort', target: this };
+    const first = rare?.first ?? null;
+    if (rare !== undefined) rare.first = undefined;
+    call(this, first, event);
     const listeners = this.#listeners;
     this.#listeners = undefined;
     call(this, this.onabort, event);
@@ -131,7 +133,7 @@ interface Rare {
   first?: (() => void) | undefined;
 }
 
-function call(signal: RequestSignal, listener: AbortListener | null, event: AbortEventLike): void {
+function call(signal: RequestSignal, listener: AbortListener | (() => void) | null, event: AbortEventLike): void {
   if (listener === null) return;
   try {
     listener.call(signal, event);
@@ -149,29 +151,32 @@ function call(signal: RequestSignal, listener: AbortListener | null, event: Abor
  * (say, one per component, aborted when it is destroyed), it gets one listener, removed
  * when the last of them settles: no listener growth, no `MaxListenersExceededWarning`.
  */
-class CallerLink {
-  readonly members = new Set<RequestSignal>();
-  readonly #caller: SignalLike;
+interface CallerLink {
+  readonly members: Set<RequestSignal>;
+  leave(signal: RequestSignal): void;
+}
 
-  constructor(caller: SignalLike) {
-    this.#caller = caller;
-    caller.addEventListener?.('abort', this.#onAbort);
-  }
-
-  leave(signal: RequestSignal): void {
-    this.members.delete(signal);
-    if (this.members.size === 0) this.#close();
-  }
-
-  readonly #onAbort = (): void => {
-    this.#close();
-    for (const signal of this.members) signal.abort(this.#caller.reason);
+/** A new link of the requests that follow `caller`, listening to it, and registered in `links`. */
+function callerLink(caller: SignalLike): CallerLink {
+  const members = new Set<RequestSignal>();
+  const close = (): void => {
+    if (links.get(caller) === link) links.delete(caller);
+    caller.removeEventListener?.('abort', onAbort);
   };
-
-  #close(): void {
-    if (links.get(this.#caller) === this) links.delete(this.#caller);
-    this.#caller.removeEventListener?.('abort', this.#onAbort);
-  }
+  const onAbort = (): void => {
+    close();
+    for (const signal of members) signal.abort(caller.reason);
+  };
+  const link: CallerLink = {
+    members,
+    leave(signal) {
+      members.delete(signal);
+      if (members.size === 0) close();
+    },
+  };
+  caller.addEventListener?.('abort', onAbort);
+  links.set(caller, link);
+  return link;
 }
 
 const links = new WeakMap<SignalLike, CallerLink>();
@@ -198,16 +203,12 @@ export class AbortScope {
 
   /** The reason the epoch ended with, or `undefined` while it is live. */
   get endedWith(): SessionError | undefined {
-    if (this.#endedWith === undefined && this.#reason !== undefined) this.#endedWith = this.#reason();
-    return this.#endedWith;
+    return (this.#endedWith ??= this.#reason?.());
   }
 
   /** A signal for a new request of this epoch, following the caller's own `signal` if any. */
   track(caller: SignalLike | undefined): RequestSignal {
-    const signal = new RequestSignal(this, caller ?? undefined);
-    this.live.add(signal);
-    if (caller != null) signal.link(caller);
-    return signal;
+    return new RequestSignal(this, caller ?? undefined);
   }
 
   /**
@@ -215,7 +216,7 @@ export class AbortScope {
    * (The binding tracks requests only into the current epoch.)
    */
   end(reason: () => SessionError): void {
-    if (this.#reason !== undefined || this.#endedWith !== undefined) return;
+    if (this.ended) return;
     this.#reason = reason;
     this.ended = true;
     if (this.live.size === 0) return;
@@ -232,9 +233,7 @@ export class AbortScope {
  * it when the wait is over.
  */
 export function follow(caller: SignalLike): RequestSignal {
-  const signal = new RequestSignal(undefined, caller);
-  signal.link(caller);
-  return signal;
+  return new RequestSignal(undefined, caller);
 }
 
 /** A signal that is already aborted with `reason` and belongs to no scope. */

@@ -44,7 +44,7 @@ export class ExpiryTimer<TUser> {
           : '';
       throw new SessionError(
         'EXPIRED',
-        `\`${api}\` got a token that expired ${Math.round(now - expiresAt)} ms ago, and the store has no \`refresh\` to renew it${hint}`,
+        `\`${api}\` got a token that expired ${Math.round(now - expiresAt)} ms ago, with no \`refresh\` option to renew it${hint}`,
       );
     }
   }

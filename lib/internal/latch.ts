@@ -12,9 +12,8 @@ export class Latch {
     return (this.#promise ??= new Promise<void>((resolve) => (this.#release = resolve)));
   }
 
-  /** Releases everyone waiting now (nothing if nobody waits). */
+  /** Releases everyone waiting now (nothing if nobody waits: the last promise was released already). */
   open(): void {
-    if (this.#promise === undefined) return;
     this.#promise = undefined;
     this.#release();
   }

@@ -39,16 +39,7 @@ export class Lifecycle<TUser> {
 
   constructor(settings: StoreSettings<TUser>, host: LifecycleHost<TUser>) {
     const gate = (this.gate = new ProbeGate<TUser>(settings));
-    const refresher = (this.refresher = new RefreshCoordinator<TUser>(
-      {
-        apply: (session, extended) => host.refreshed(session, extended),
-        end: (reason) => host.end(reason),
-        emit: (fn) => this.#cell?.push(fn),
-        event: (event) => host.event(event),
-      },
-      settings,
-      gate,
-    ));
+    const refresher = (this.refresher = new RefreshCoordinator<TUser>(host, (fn) => this.#cell?.push(fn), settings, gate));
     this.requests = {
       hold: (signal) => refresher.hold(signal),
       answered: (ticket, outcome) => gate.answered(ticket, outcome),

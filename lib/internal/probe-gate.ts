@@ -14,9 +14,9 @@ interface Probe extends ProbeTicket {
   /** What the requests beyond `probeLimit` wait on: the next answer. */
   readonly wave: Latch;
   /** Whether the deadline of every wait on it is set: `PROBE_PATIENCE` after the first (one deadline, whatever the waves). */
-  timed: boolean;
+  timed?: boolean;
   /** The probes took too long to answer: the token is no longer tested. */
-  gaveUp: boolean;
+  gaveUp?: boolean;
 }
 
 /**
@@ -59,13 +59,12 @@ export class ProbeGate<TUser> {
     // the last one may no longer hold (a logout revokes it on most servers). (A login after
     // none has nothing to forget: nothing is learnt while signed out.)
     if (ended) this.#trusted = this.rejected = undefined;
-    if (this.#vouched !== undefined) {
-      if (this.#vouched === next.session.token) this.trust(this.#vouched);
-      this.#vouched = undefined;
-    }
+    const { token } = next.session;
+    if (this.#vouched === token) this.trust(token);
+    this.#vouched = undefined;
     const probe = this.#probe;
     // (A login with the same token is another epoch: its test starts again.)
-    if (probe !== undefined && (probe.token !== next.session.token || probe.scope !== next.scope)) this.#close();
+    if (probe !== undefined && (probe.token !== token || probe.scope !== next.scope)) this.#close();
   }
 
   /** The next change makes `token` current, and it was issued just now (a `login()`): no need to test it. */
@@ -88,7 +87,7 @@ export class ProbeGate<TUser> {
     let probe = this.#probe;
     if (probe?.token !== token) {
       this.#close();
-      probe = this.#probe = { token, scope: this.#state.scope, out: 0, wave: new Latch(), timed: false, gaveUp: false };
+      probe = this.#probe = { token, scope: this.#state.scope, out: 0, wave: new Latch() };
     }
     if (probe.gaveUp) return undefined;
     if (probe.out < this.#limit) {
@@ -120,9 +119,10 @@ export class ProbeGate<TUser> {
     // Only about the current token in the session it was sent in: a late answer for an old
     // token must not take the trust a refreshed token has, nor mark it dead; one from before
     // a logout says nothing of the same token logged in again (the logout may have revoked it).
-    const current = this.#state.session.token === token && this.#state.scope === scope;
-    if (outcome === 'ok' && current) this.#trusted = token;
-    else if (outcome === 'refused' && current) this.rejected = token;
+    if (this.#state.session.token === token && this.#state.scope === scope) {
+      if (outcome === 'ok') this.#trusted = token;
+      else if (outcome === 'refused') this.rejected = token;
+    }
     // Counted only by its own test: not by a later one of the same token (a new login with it).
     if (probe !== ticket) return;
     probe.out = Math.max(0, probe.out - 1);

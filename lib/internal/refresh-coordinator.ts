@@ -1,27 +1,14 @@
 import { BehaviorSubject } from 'rxjs';
-import type { Clock } from '../clock';
 import { isSessionError, SessionError } from '../errors';
-import { when, type SessionEvent } from '../events';
-import { needsSession, sessionFromRefresh, type AuthenticatedSession, type LogoutReason } from '../session';
-import type { RefreshFunction, StoreSettings } from '../store-options';
-import type { AbortScope } from './abort-scope';
+import { when } from '../events';
+import { needsSession, sessionFromRefresh, type AuthenticatedSession } from '../session';
+import type { StoreSettings } from '../store-options';
 import { Latch } from './latch';
+import type { LifecycleHost } from './lifecycle';
 import type { ProbeGate } from './probe-gate';
 import { RefreshFlight, type FlightPlan } from './refresh-flight';
 import type { SessionChange } from './state-cell';
 import type { ProbeTicket, RefreshGuard, StoreState } from './store-link';
-
-/** What the refresh coordinator needs from its store. */
-export interface RefreshHost<TUser> {
-  /** Makes a refreshed session current, within its epoch; `extended`: whether its expiry is later. */
-  apply(session: AuthenticatedSession<TUser>, extended: boolean): void;
-  /** Ends the session: `logout(reason)`. */
-  end(reason: LogoutReason): void;
-  /** Queues an emission behind those under way. */
-  emit(fn: () => void): void;
-  /** Queues an event of `events$`. */
-  event(event: SessionEvent): void;
-}
 
 /**
  * The single shared refresh of one store, and whether requests must wait for it: every
@@ -31,18 +18,19 @@ export interface RefreshHost<TUser> {
 export class RefreshCoordinator<TUser> {
   /** Whether a flight runs, as `refreshing$` tells it. */
   readonly refreshing = new BehaviorSubject(false);
-  readonly #host: RefreshHost<TUser>;
-  readonly #refresh: RefreshFunction<TUser> | undefined;
-  readonly #clock: Clock;
-  readonly #timeout: number;
+  readonly #host: LifecycleHost<TUser>;
+  /** Queues an emission behind those under way. */
+  readonly #emit: (fn: () => void) => void;
+  readonly #settings: StoreSettings<TUser>;
   readonly #gate: ProbeGate<TUser>;
   #state!: StoreState<TUser>;
   /** The running flight; what follows is about it. */
   #flight: RefreshFlight | undefined;
-  /** The epoch it runs in: it ends with it. */
-  #scope: AbortScope | null = null;
-  /** The token it was started to replace: a newer one put in place by the app makes it moot. */
-  #token: string | undefined;
+  /**
+   * The state it started in: it runs in its epoch, and ends with it; a newer token than
+   * its one put in place by the app makes it moot.
+   */
+  #from!: StoreState<TUser>;
   /** What its callers get. */
   #session!: Promise<AuthenticatedSession<TUser>>;
   /** What held requests wait on: released when a flight settles or fails an attempt, or the session changes. */
@@ -50,11 +38,15 @@ export class RefreshCoordinator<TUser> {
   /** What every attempt runs in, when `persistSession()` or `syncTabs()` set one (see ./refresh-guards). */
   guard: RefreshGuard | undefined;
 
-  constructor(host: RefreshHost<TUser>, { refresh, clock, timeout }: StoreSettings<TUser>, gate: ProbeGate<TUser>) {
+  constructor(
+    host: LifecycleHost<TUser>,
+    emit: (fn: () => void) => void,
+    settings: StoreSettings<TUser>,
+    gate: ProbeGate<TUser>,
+  ) {
     this.#host = host;
-    this.#refresh = refresh;
-    this.#clock = clock;
-    this.#timeout = timeout;
+    this.#emit = emit;
+    this.#settings = settings;
     this.#gate = gate;
   }
 
@@ -70,7 +62,7 @@ export class RefreshCoordinator<TUser> {
       this.#flight = undefined;
       flight.cancel(ended());
       this.#emitRefreshing();
-    } else if (flight && this.#scope === next.scope && next.session.token !== this.#token) {
+    } else if (flight && this.#from.scope === next.scope && next.session.token !== this.#from.session.token) {
       // `update()` put a newer token in place (another tab refreshed, say): this refresh
       // is moot, and with a rotating refresh token it would even fail. Its callers get
       // the current session.
@@ -85,7 +77,7 @@ export class RefreshCoordinator<TUser> {
 
   /** Queues `refreshing$`'s value as it is when emitted: a flight may have started since. */
   #emitRefreshing(): void {
-    this.#host.emit(() => this.refreshing.next(!!this.#flight));
+    this.#emit(() => this.refreshing.next(!!this.#flight));
   }
 
   /**
@@ -103,11 +95,8 @@ export class RefreshCoordinator<TUser> {
    */
   refresh(now?: boolean): Promise<AuthenticatedSession<TUser>> {
     if (this.#state.session.status !== 'authenticated') return Promise.reject(needsSession('refresh()'));
-    if (!this.#refresh) {
-      return Promise.reject(
-        new SessionError('REFRESH_UNAVAILABLE', '`refresh()` needs the `refresh` option of `new SessionStore()`'),
-      );
-    }
+    if (!this.#settings.refresh)
+      return Promise.reject(new SessionError('REFRESH_UNAVAILABLE', '`refresh()` needs the `refresh` option'));
     const flight = this.#start();
     if (now) flight.retryNow();
     return this.#session;
@@ -126,7 +115,7 @@ export class RefreshCoordinator<TUser> {
   recover(signal: unknown): Promise<AuthenticatedSession<TUser>> {
     if (this.#own(signal)) return Promise.reject(new SessionError('REFRESH_FAILED', 'The refresh request itself was refused'));
     const { session } = this.#state;
-    if (session.status === 'authenticated' && this.#refresh) this.#gate.rejected = session.token;
+    if (session.status === 'authenticated' && this.#settings.refresh) this.#gate.rejected = session.token;
     return this.refresh();
   }
 
@@ -140,11 +129,11 @@ export class RefreshCoordinator<TUser> {
     const { session } = this.#state;
     if (session.status !== 'authenticated' || this.#own(signal)) return undefined;
     const { token, expiresAt } = session;
-    const dead = this.#gate.rejected === token || (expiresAt !== undefined && this.#clock.now() >= expiresAt);
+    const dead = this.#gate.rejected === token || (expiresAt !== undefined && this.#settings.clock.now() >= expiresAt);
     const flight = this.#flight;
     // Waiting out a network backoff with a token that may work: it goes, or tests it.
     if (!dead && !flight?.signal) return this.#gate.hold(token);
-    if (!this.#refresh) {
+    if (!this.#settings.refresh) {
       // A timer that fired late (a sleeping machine): the token is dead, so is the session.
       this.#host.end('expired');
       return undefined;
@@ -153,26 +142,29 @@ export class RefreshCoordinator<TUser> {
     return this.#held.wait();
   }
 
-  /** The running flight, or a new one for the current session (which the callers made sure of). */
+  /**
+   * The running flight, or a new one for the current session, which the callers made sure
+   * is signed in (so it has a scope), with a `refresh`.
+   */
   #start(): RefreshFlight {
     const running = this.#flight;
     if (running) return running;
-    const { scope, session: current } = this.#state;
-    const refresh = this.#refresh;
-    if (!scope || current.status !== 'authenticated' || !refresh) throw new Error('unreachable');
-    const clock = this.#clock;
+    const from = this.#state;
+    const { scope } = from;
+    const { refresh, clock, timeout } = this.#settings;
+    if (!scope || !refresh) throw new Error('unreachable');
     const startedAt = clock.now();
     const failed: FlightPlan['failed'] = (error, retryIn, { status, network }) => {
       this.#host.event({ type: 'refresh-error', ...when(clock.now()), error, retryIn, status, network });
       // Final: the session ends now, as the event says, before anything else can happen.
-      if (retryIn === undefined) this.#end(flight, scope);
+      if (retryIn === undefined) this.#end(flight);
       // Waiting out a backoff now: requests held for the attempt are judged again, as new
       // ones are (a token that may still work goes; a dead one waits for the next attempt).
       else this.#held.open();
     };
     const flight = new RefreshFlight({
       clock,
-      timeout: this.#timeout,
+      timeout,
       call: (signal, attempt, arm) => {
         const run = (): unknown => {
           // Abandoned while a guard waited (another tab's session came): no call.
@@ -185,11 +177,11 @@ export class RefreshCoordinator<TUser> {
           return refresh(session, { signal, config: { skipAuth: true, signal }, attempt });
         };
         const guard = this.guard;
-        return guard ? guard(run, { signal, timeout: this.#timeout, clock, arm }) : run();
+        return guard ? guard(run, { signal, timeout, clock, arm }) : run();
       },
       retryUntil: () => {
         const { token, expiresAt } = this.#state.session;
-        return expiresAt !== undefined && this.#gate.rejected !== token ? expiresAt : startedAt + this.#timeout;
+        return expiresAt !== undefined && this.#gate.rejected !== token ? expiresAt : startedAt + timeout;
       },
       failed,
     });
@@ -198,7 +190,7 @@ export class RefreshCoordinator<TUser> {
       const alive = now === scope && session.status === 'authenticated';
       if (flight.moot && alive) return session;
       if (!ok) {
-        this.#end(flight, scope);
+        this.#end(flight);
         throw value;
       }
       if (this.#flight !== flight || !alive) {
@@ -209,7 +201,7 @@ export class RefreshCoordinator<TUser> {
       try {
         next = sessionFromRefresh(session, value, 'refresh', clock.now());
         if (next.expiresAt !== undefined && next.expiresAt <= clock.now()) {
-          throw new SessionError('REFRESH_FAILED', 'The refresh call returned a token that has already expired');
+          throw new SessionError('REFRESH_FAILED', 'The refresh call returned an expired token');
         }
       } catch (err) {
         const error = isSessionError(err, 'REFRESH_FAILED')
@@ -222,7 +214,7 @@ export class RefreshCoordinator<TUser> {
       // Issued by the server just now: no need to test it.
       this.#gate.trust(next.token);
       const was = session.expiresAt;
-      this.#host.apply(next, !(next.expiresAt !== undefined && was !== undefined && next.expiresAt <= was));
+      this.#host.refreshed(next, !(next.expiresAt !== undefined && was !== undefined && next.expiresAt <= was));
       this.#emitRefreshing();
       return next;
     };
@@ -235,8 +227,7 @@ export class RefreshCoordinator<TUser> {
     const wake = (): void => this.#held.open();
     void session.then(wake, wake);
     this.#flight = flight;
-    this.#scope = scope;
-    this.#token = current.token;
+    this.#from = from;
     // Started before anyone hears of it: a `refreshing$` subscriber that logs out then
     // cancels a flight that has begun, rather than one that would begin afterwards.
     flight.start();
@@ -248,10 +239,10 @@ export class RefreshCoordinator<TUser> {
    * The refresh failed for good: the session ends. (A cancelled flight was already taken
    * off by `changed()`: its session ended first.)
    */
-  #end(flight: RefreshFlight, scope: AbortScope): void {
+  #end(flight: RefreshFlight): void {
     if (this.#flight !== flight) return;
     this.#flight = undefined;
-    if (this.#state.scope === scope) this.#host.end('refresh-failed');
+    if (this.#state.scope === this.#from.scope) this.#host.end('refresh-failed');
     this.#emitRefreshing();
   }
 }

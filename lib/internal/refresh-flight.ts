@@ -46,8 +46,8 @@ export class RefreshFlight {
    * its way.
    */
   moot = false;
-  #resolve!: (value: unknown) => void;
-  #reject!: (error: unknown) => void;
+  /** Resolves `result` with `value` (`ok`), or rejects it; the flight is then done. */
+  #settle!: (ok: boolean, value: unknown) => void;
   readonly #plan: FlightPlan;
   #done = false;
   #controller: AbortController | undefined;
@@ -60,8 +60,10 @@ export class RefreshFlight {
     this.#plan = plan;
     this.#timer = timer(plan.clock);
     this.result = new Promise((resolve, reject) => {
-      this.#resolve = resolve;
-      this.#reject = reject;
+      this.#settle = (ok, value) => {
+        this.#done = true;
+        (ok ? resolve : reject)(value);
+      };
     });
   }
 
@@ -101,8 +103,7 @@ export class RefreshFlight {
     const controller = this.#controller;
     this.#controller = undefined;
     controller?.abort(reason);
-    if (moot) this.#resolve(undefined);
-    else this.#reject(reason);
+    this.#settle(moot, moot ? undefined : reason);
   }
 
   #attempt(attempt: number): void {
@@ -114,15 +115,11 @@ export class RefreshFlight {
       if (this.#done || this.#controller !== controller) return;
       this.#controller = undefined;
       this.#timer.clear();
-      if (ok) {
-        this.#done = true;
-        this.#resolve(value);
-      } else {
-        this.#failed(attempt, value);
-      }
+      if (ok) this.#settle(true, value);
+      else this.#failed(attempt, value);
     };
     const expire = (): void => {
-      const error = new SessionError('REFRESH_FAILED', `The refresh call took longer than \`refreshTimeout\` (${timeout} ms)`);
+      const error = new SessionError('REFRESH_FAILED', `The refresh call exceeded \`refreshTimeout\` (${timeout} ms)`);
       controller.abort(error);
       finish(false, error);
     };
@@ -163,19 +160,12 @@ export class RefreshFlight {
       this.#done = true;
     }
     this.#plan.failed(error, retry ? delay : undefined, { status, network });
-    if (!retry) this.#reject(error);
+    if (!retry) this.#settle(false, error);
   }
 }
 
 // axios codes for a request that was never valid, or was cancelled: not the network's fault.
-const NOT_NETWORK = new Set([
-  'ERR_CANCELED',
-  'ERR_BAD_OPTION',
-  'ERR_BAD_OPTION_VALUE',
-  'ERR_INVALID_URL',
-  'ERR_NOT_SUPPORT',
-  'ERR_DEPRECATED',
-]);
+const NOT_NETWORK = /^ERR_(CANCELED|BAD_OPTION(_VALUE)?|INVALID_URL|NOT_SUPPORT|DEPRECATED)$/;
 // Node's (and undici's) codes for a connection that failed or broke.
 const NETWORK = /^(ECONN|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|ENETUNREACH|EHOSTUNREACH|EPIPE|UND_ERR_|ERR_NETWORK)/;
 
@@ -188,7 +178,7 @@ export function isNetworkError(error: unknown): boolean {
   const e = error as { isAxiosError?: unknown; response?: unknown; code?: unknown; message?: unknown; cause?: unknown };
   if (e.response != null) return false;
   const code = typeof e.code === 'string' ? e.code : '';
-  if (e.isAxiosError === true) return !NOT_NETWORK.has(code);
+  if (e.isAxiosError === true) return !NOT_NETWORK.test(code);
   if (NETWORK.test(code)) return true;
   // fetch: Node says 'fetch failed', Chromium 'Failed to fetch', Firefox 'NetworkError…', Safari 'Load failed'.
   return error instanceof TypeError && /fetch|network|load failed/i.test(String(e.message));

@@ -57,11 +57,7 @@ export class SessionFence<TUser> {
         events.next(event);
       });
       this.#bindings.sync();
-      let reason: SessionError | undefined;
-      const why =
-        previous.scope !== null && previous.scope !== scope && endReason !== undefined
-          ? (): SessionError => (reason ??= ended(endReason))
-          : undefined;
+      const why = previous.scope !== null && previous.scope !== scope && endReason !== undefined ? ended(endReason) : undefined;
       // A refresh of the ended epoch is abandoned before its requests are aborted.
       this.#life.tell({ next: cell.state, ended: why, extended });
       if (why !== undefined) previous.scope?.end(why);
@@ -76,8 +72,7 @@ export class SessionFence<TUser> {
       const previous = cell.state;
       cell.state = { session: ANONYMOUS, scope: null };
       this.#bindings.detachAll();
-      const reason = ended('disposed');
-      const why = (): SessionError => reason;
+      const why = ended('disposed');
       // Ends the lifecycle as a logout would: the probes, the timer, the refresh.
       this.#life.tell({ next: cell.state, ended: why });
       previous.scope?.end(why);
@@ -95,6 +90,8 @@ export class SessionFence<TUser> {
   }
 }
 
-function ended(reason: LogoutReason): SessionError {
-  return new SessionError('SESSION_ENDED', `The session ended (${reason}); its requests were cancelled`, { reason });
+/** The `SESSION_ENDED` error of an epoch that ended for `reason`, made when first asked for. */
+function ended(reason: LogoutReason): () => SessionError {
+  let error: SessionError | undefined;
+  return () => (error ??= new SessionError('SESSION_ENDED', `The session ended (${reason}): request cancelled`, { reason }));
 }

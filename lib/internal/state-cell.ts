@@ -88,22 +88,20 @@ export class StateCell<TUser> {
    * emissions in the order the changes happened.
    */
   hold(change: () => void): void {
-    if (this.#draining) {
-      change();
-      return;
-    }
+    const outer = !this.#draining;
     this.#draining = true;
     try {
       change();
     } finally {
-      this.#drain();
+      if (outer) this.#drain();
     }
   }
 
   #drain(): void {
     this.#draining = true;
     try {
-      for (let next = this.#queue.shift(); next !== undefined; next = this.#queue.shift()) next();
+      let next;
+      while ((next = this.#queue.shift())) next();
     } finally {
       this.#draining = false;
     }
