@@ -155,7 +155,8 @@ function readFields(input: Record<string, unknown>, api: string, login?: boolean
     if (!(key in input)) continue;
     const value = input[key];
     if (key === 'token' || (key === 'refreshToken' && value !== undefined)) assertToken(value, api, key);
-    if (key === 'expiresAt' && value !== undefined && (typeof value !== 'number' || !Number.isFinite(value) || value < 0)) {
+    // `Number.isFinite` is false for anything but a number.
+    if (key === 'expiresAt' && value !== undefined && !(Number.isFinite(value) && (value as number) >= 0)) {
       throw invalid(api, `needs \`expiresAt\` in ms since the epoch, a finite number ≥ 0; got ${shown(value)}`);
     }
     (fields as Record<string, unknown>)[key] = value;
@@ -167,14 +168,8 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function freeze<TUser>(c: Credentials<TUser>): AuthenticatedSession<TUser> {
-  return Object.freeze({
-    status: 'authenticated',
-    token: c.token,
-    refreshToken: c.refreshToken,
-    expiresAt: c.expiresAt,
-    user: c.user,
-  });
+function freeze<TUser>({ token, refreshToken, expiresAt, user }: Credentials<TUser>): AuthenticatedSession<TUser> {
+  return Object.freeze({ status: 'authenticated', token, refreshToken, expiresAt, user });
 }
 
 /** Validates what `login()` received and turns it into a frozen authenticated session. */
@@ -220,12 +215,8 @@ export function sessionFromRefresh<TUser>(
     // or given) while it lies ahead; after that, the token's own.
     else if (current.expiresAt !== undefined && current.expiresAt > now) expiresAt = current.expiresAt;
   }
-  return freeze<TUser>({
-    token: next.token,
-    expiresAt,
-    refreshToken: next.refreshToken ?? current.refreshToken,
-    user: next.user ?? current.user,
-  });
+  const refreshToken = next.refreshToken ?? current.refreshToken;
+  return freeze<TUser>({ ...next, expiresAt, refreshToken, user: next.user ?? current.user });
 }
 
 /** A fresh JWT's expiry on this machine's clock, corrected by the skew its `iat` shows. */
@@ -246,9 +237,7 @@ export function sessionFromUpdate<TUser>(
   changes: unknown,
   api: string,
 ): AuthenticatedSession<TUser> {
-  if (!isObject(changes)) {
-    throw invalid(api, `needs an object of changes; got ${describe(changes)}`);
-  }
+  if (!isObject(changes)) throw invalid(api, `needs an object of changes; got ${describe(changes)}`);
   const fields = readFields(changes, api);
   const merged: Credentials<TUser> = { ...current, ...(fields as Partial<Credentials<TUser>>) };
   // A new token without an `expiresAt` brings its own JWT expiry, if it has one.
