@@ -1,3 +1,4 @@
+import { optionError } from '../internal/options-object';
 import { functionOption, parseClientOptions, type ClientSettings } from '../request/client-options';
 
 /** `fetch`'s signature, as `createFetch` takes and returns it. */
@@ -69,7 +70,7 @@ export function parseFetchOptions(options: unknown): FetchSettings {
       base = undefined;
     }
     if (base === undefined || !/^https?:/.test(base)) {
-      throw new TypeError(`\`${API}\` option \`baseURL\` must be an absolute http(s) URL such as 'https://api.example.com/'`);
+      throw optionError(`\`${API}\``, 'baseURL', "must be an absolute http(s) URL such as 'https://api.example.com/'");
     }
   }
   return {
