@@ -55,10 +55,11 @@ export interface SessionErrorOptions {
 export class SessionError extends Error {
   /** Always `'SessionError'`, also in minified builds. */
   override readonly name = 'SessionError';
+  // `code` and `reason` are `declare`d: the constructor makes them, after `name`.
   /** What went wrong, as a stable string literal. */
-  readonly code: SessionErrorCode;
+  declare readonly code: SessionErrorCode;
   /** For `SESSION_ENDED`: the logout reason, or `'replaced'` / `'disposed'`. */
-  readonly reason: LogoutReason | undefined;
+  declare readonly reason: LogoutReason | undefined;
 
   /**
    * Creates an error; rx-session throws these itself, an app rarely needs to.

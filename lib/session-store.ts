@@ -53,28 +53,31 @@ export class SessionStore<TUser = unknown> {
   /** How the state changes (see `SessionFence`): every change goes through it. */
   readonly #fence: SessionFence<TUser>;
 
+  // The streams are `declare`d: the constructor makes them, in this order, with no field
+  // definitions before it.
+
   /**
    * The current session and every change after it. A subscriber gets the current
    * session at once. It never errors, and completes on `dispose()`.
    */
-  readonly session$: Observable<Session<TUser>>;
+  declare readonly session$: Observable<Session<TUser>>;
   /** The current token (`null` when signed out), emitted only when it changes. */
-  readonly token$: Observable<string | null>;
+  declare readonly token$: Observable<string | null>;
   /** Whether someone is signed in, emitted only when it changes. */
-  readonly isAuthenticated$: Observable<boolean>;
+  declare readonly isAuthenticated$: Observable<boolean>;
   /** One event per real logout: why, and the session that ended. Does not replay. */
-  readonly logout$: Observable<LogoutEvent<TUser>>;
+  declare readonly logout$: Observable<LogoutEvent<TUser>>;
   /**
    * Whether a refresh is running, emitted only when it changes (`false` at once on
    * subscription when none is).
    */
-  readonly refreshing$: Observable<boolean>;
+  declare readonly refreshing$: Observable<boolean>;
   /**
    * What happens to the session, for logging and analytics: `login`, `update`, `refresh`,
    * `refresh-error` and `logout`, each with a timestamp. Does not replay; never carries a
    * token's value.
    */
-  readonly events$: Observable<SessionEvent>;
+  declare readonly events$: Observable<SessionEvent>;
 
   /**
    * Creates a store, signed out unless `initial` gives a session.

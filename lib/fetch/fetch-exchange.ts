@@ -21,9 +21,10 @@ const noop = (): void => undefined;
 
 /** One call of a fetch function made by `createFetch`, as the request protocol sees it (see `dispatch`). */
 export class FetchExchange implements Exchange<Response> {
-  issuedIn: AbortScope | null | undefined;
-  readonly skipAuth: boolean;
-  readonly caller: SignalLike | undefined;
+  // `declare`d: set by the constructor alone, with no field definitions before it.
+  declare issuedIn: AbortScope | null | undefined;
+  declare readonly skipAuth: boolean;
+  declare readonly caller: SignalLike | undefined;
   retried = false;
   readonly #host: FetchHost;
   readonly #url: string;
