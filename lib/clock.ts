@@ -32,9 +32,9 @@ export interface Clock {
 export const systemClock: Clock = {
   now: () => Date.now(),
   setTimeout: (fn, ms) => {
-    const handle = setTimeout(fn, ms) as unknown as { unref?: () => void };
-    // Node: an expiry timer must never keep the process alive.
-    if (typeof handle === 'object' && typeof handle.unref === 'function') handle.unref();
+    const handle = setTimeout(fn, ms) as unknown as { unref?: () => void } | undefined;
+    // Node: an expiry timer must never keep the process alive (a browser's handle is a number).
+    if (typeof handle?.unref === 'function') handle.unref();
     return handle;
   },
   clearTimeout: (handle) => clearTimeout(handle as Parameters<typeof clearTimeout>[0]),
@@ -87,16 +87,11 @@ export function timer(clock: Clock): Timer {
   };
 }
 
-/** Checks that `value` has the shape of a {@link Clock}; a bad one throws a `TypeError` naming the option. */
-export function assertClock(value: unknown): asserts value is Clock {
-  const clock = value as Partial<Clock> | null;
-  if (
-    typeof clock !== 'object' ||
-    clock === null ||
-    typeof clock.now !== 'function' ||
-    typeof clock.setTimeout !== 'function' ||
-    typeof clock.clearTimeout !== 'function'
-  ) {
-    throw new TypeError('`new SessionStore()` option `clock` must have `now()`, `setTimeout()` and `clearTimeout()`');
-  }
+/** Whether `value` is an object (not a function, nor `null`) with the methods `names`: a {@link Clock}, an RxJS scheduler. */
+export function hasMethods(value: unknown, ...names: string[]): boolean {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    names.every((name) => typeof (value as Record<string, unknown>)[name] === 'function')
+  );
 }

@@ -55,10 +55,11 @@ export interface SessionErrorOptions {
 export class SessionError extends Error {
   /** Always `'SessionError'`, also in minified builds. */
   override readonly name = 'SessionError';
+  // `code` and `reason` are `declare`d: the constructor makes them, after `name`.
   /** What went wrong, as a stable string literal. */
-  readonly code: SessionErrorCode;
+  declare readonly code: SessionErrorCode;
   /** For `SESSION_ENDED`: the logout reason, or `'replaced'` / `'disposed'`. */
-  readonly reason: LogoutReason | undefined;
+  declare readonly reason: LogoutReason | undefined;
 
   /**
    * Creates an error; rx-session throws these itself, an app rarely needs to.
@@ -68,7 +69,8 @@ export class SessionError extends Error {
    * @param options - The `cause`, and for `SESSION_ENDED` the logout `reason`.
    */
   constructor(code: SessionErrorCode, message: string, options: SessionErrorOptions = {}) {
-    super(message, 'cause' in options ? { cause: options.cause } : undefined);
+    // `Error` takes a `cause` only when `options` has one (even `undefined`), and ignores `reason`.
+    super(message, options);
     this.code = code;
     this.reason = options.reason;
     Object.defineProperty(this, BRAND, { value: true });
@@ -87,10 +89,11 @@ export class SessionError extends Error {
  * ```
  */
 export function isSessionError(value: unknown, code?: SessionErrorCode): value is SessionError {
-  if (typeof value !== 'object' || value === null) return false;
-  // Every SessionError gets the brand in its constructor, this copy's and any other's.
-  if ((value as { [BRAND]?: unknown })[BRAND] !== true) return false;
-  return code === undefined || (value as SessionError).code === code;
+  // Every SessionError gets the brand in its constructor, this copy's and any other's; a
+  // primitive's prototype has none.
+  return (
+    (value as { [BRAND]?: unknown } | null)?.[BRAND] === true && (code === undefined || (value as SessionError).code === code)
+  );
 }
 
 /** Names a value's type for error messages, without ever printing the value itself. */

@@ -18,13 +18,8 @@ import {
   type LogoutReason,
   type Session,
 } from './session';
-import {
-  parseStoreOptions,
-  restoredOption,
-  type LoginOptions,
-  type SessionStoreOptions,
-  type StoreSettings,
-} from './store-options';
+import { parseStoreOptions, restoredOption, type LoginOptions, type SessionStoreOptions } from './store-options';
+import type { Clock } from './clock';
 
 /**
  * The app's one source of truth about who is signed in.
@@ -51,37 +46,38 @@ import {
  */
 export class SessionStore<TUser = unknown> {
   readonly #cell: StateCell<TUser>;
-  readonly #logouts = new Subject<LogoutEvent<TUser>>();
-  readonly #bindings = new Bindings();
-  readonly #events = new Subject<SessionEvent>();
-  readonly #settings: StoreSettings<TUser>;
+  /** Where the store reads the time its events are stamped with. */
+  readonly #clock: Clock;
   /** The token's lifecycle: the probe gate, the expiry timer and the refresh coordinator. */
   readonly #life: Lifecycle<TUser>;
   /** How the state changes (see `SessionFence`): every change goes through it. */
   readonly #fence: SessionFence<TUser>;
 
+  // The streams are `declare`d: the constructor makes them, in this order, with no field
+  // definitions before it.
+
   /**
    * The current session and every change after it. A subscriber gets the current
    * session at once. It never errors, and completes on `dispose()`.
    */
-  readonly session$: Observable<Session<TUser>>;
+  declare readonly session$: Observable<Session<TUser>>;
   /** The current token (`null` when signed out), emitted only when it changes. */
-  readonly token$: Observable<string | null>;
+  declare readonly token$: Observable<string | null>;
   /** Whether someone is signed in, emitted only when it changes. */
-  readonly isAuthenticated$: Observable<boolean>;
+  declare readonly isAuthenticated$: Observable<boolean>;
   /** One event per real logout: why, and the session that ended. Does not replay. */
-  readonly logout$: Observable<LogoutEvent<TUser>>;
+  declare readonly logout$: Observable<LogoutEvent<TUser>>;
   /**
    * Whether a refresh is running, emitted only when it changes (`false` at once on
    * subscription when none is).
    */
-  readonly refreshing$: Observable<boolean>;
+  declare readonly refreshing$: Observable<boolean>;
   /**
    * What happens to the session, for logging and analytics: `login`, `update`, `refresh`,
    * `refresh-error` and `logout`, each with a timestamp. Does not replay; never carries a
    * token's value.
    */
-  readonly events$: Observable<SessionEvent>;
+  declare readonly events$: Observable<SessionEvent>;
 
   /**
    * Creates a store, signed out unless `initial` gives a session.
@@ -90,39 +86,41 @@ export class SessionStore<TUser = unknown> {
    * bad `initial`, as `login()` would (`INVALID_TOKEN`, `INVALID_CREDENTIALS`, `EXPIRED`).
    */
   constructor(options: SessionStoreOptions<TUser> = {}) {
-    const settings = (this.#settings = parseStoreOptions<TUser>(options));
+    const settings = parseStoreOptions<TUser>(options);
+    const clock = (this.#clock = settings.clock);
+    const logouts = new Subject<LogoutEvent<TUser>>();
+    const events = new Subject<SessionEvent>();
+    const bindings = new Bindings();
     const life = (this.#life = new Lifecycle<TUser>(settings, {
       refreshed: (session, extended) =>
         this.#fence.commit(session, this.#cell.state.scope, undefined, undefined, this.#event('refresh', session), extended),
       end: (reason) => this.logout(reason),
-      event: (event) => this.#cell.push(() => this.#events.next(event)),
+      event: (event) => this.#cell.push(() => events.next(event)),
     }));
     const initial =
       options.initial === undefined ? ANONYMOUS : sessionFromLogin<TUser>(options.initial, 'new SessionStore({ initial })');
     life.assertUsable(initial, 'new SessionStore({ initial })');
-    const cell = (this.#cell = new StateCell<TUser>({
-      session: initial,
-      scope: initial === ANONYMOUS ? null : new AbortScope(),
-    }));
-    this.#fence = new SessionFence<TUser>(cell, this.#bindings, life, { logouts: this.#logouts, events: this.#events });
+    const scope = initial === ANONYMOUS ? null : new AbortScope();
+    const cell = (this.#cell = new StateCell<TUser>({ session: initial, scope }));
+    this.#fence = new SessionFence<TUser>(cell, bindings, life, { logouts, events });
     this.session$ = cell.session$;
     this.token$ = select(cell.session$, (s) => s.token);
     this.isAuthenticated$ = select(cell.session$, (s) => s.token !== null);
-    this.logout$ = this.#logouts.asObservable();
+    this.logout$ = logouts.asObservable();
     this.refreshing$ = life.refresher.refreshing.pipe(distinctUntilChanged());
-    this.events$ = this.#events.asObservable();
+    this.events$ = events.asObservable();
     Object.defineProperty(this, STORE_BRAND, { value: true, writable: true });
     storeLinks.set(this, {
       state: () => cell.state,
       attach: (binding) => {
         this.#assertAlive('bindAxios()');
-        return this.#bindings.add(binding);
+        return bindings.add(binding);
       },
       ...life.requests,
       canRefresh: () => settings.refresh !== undefined,
       event: (event) => {
-        const stamped: SessionEvent = { ...event, ...when(settings.clock.now()) };
-        if (!cell.closed) cell.push(() => this.#events.next(stamped));
+        const stamped: SessionEvent = { ...event, ...when(clock.now()) };
+        if (!cell.closed) cell.push(() => events.next(stamped));
       },
     });
     life.start(cell);
@@ -162,8 +160,7 @@ export class SessionStore<TUser = unknown> {
     const session = sessionFromLogin<TUser>(tokenOrCredentials, 'login()');
     this.#life.assertUsable(session, 'login()');
     if (!restored) this.#life.gate.vouch(session.token);
-    const event: SessionEvent = { type: 'login', ...when(this.#settings.clock.now()), expiresAt: session.expiresAt };
-    this.#fence.commit(session, new AbortScope(), 'replaced', undefined, restored ? { ...event, restored: true } : event);
+    this.#fence.commit(session, new AbortScope(), 'replaced', undefined, this.#event('login', session, restored));
     return session;
   }
 
@@ -201,15 +198,9 @@ export class SessionStore<TUser = unknown> {
     if (typeof reason !== 'string' || reason.length === 0) {
       throw new TypeError(`\`logout(reason)\` needs a non-empty string reason; got ${describe(reason)}`);
     }
-    const ended = this.#cell.state.session;
-    if (ended.status !== 'authenticated') return;
-    this.#fence.commit(
-      ANONYMOUS,
-      null,
-      reason,
-      { reason, session: ended },
-      { type: 'logout', ...when(this.#settings.clock.now()), reason },
-    );
+    const session = this.#cell.state.session; // the one that ends
+    if (session.status !== 'authenticated') return;
+    this.#fence.commit(ANONYMOUS, null, reason, { reason, session }, { type: 'logout', ...when(this.#clock.now()), reason });
   }
 
   /**
@@ -245,8 +236,10 @@ export class SessionStore<TUser = unknown> {
     this.#fence.close();
   }
 
-  #event(type: 'update' | 'refresh', session: AuthenticatedSession<TUser>): SessionEvent {
-    return { type, ...when(this.#settings.clock.now()), expiresAt: session.expiresAt };
+  /** The event of a new session (`restored`: a login of a restored token). */
+  #event(type: 'login' | 'update' | 'refresh', session: AuthenticatedSession<TUser>, restored?: boolean): SessionEvent {
+    const event = { type, ...when(this.#clock.now()), expiresAt: session.expiresAt };
+    return restored === true ? { ...event, type: 'login', restored: true } : event;
   }
 
   #assertAlive(api: string): void {

@@ -1,5 +1,5 @@
 import { describe, SessionError } from './errors';
-import { jwtExpiry, jwtIssuedAt } from './jwt';
+import { jwtTime } from './jwt';
 
 /**
  * What an app hands to `login()`: the access token and, optionally, what goes with it.
@@ -87,14 +87,20 @@ const SAFE_TOKEN = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/;
 
 /** Why a string cannot be a token, in words that never quote the string. */
 function tokenProblem(token: string): string | undefined {
-  if (token.length === 0) return 'an empty string';
   if (SAFE_TOKEN.test(token)) return undefined;
-  if (token.trim().length === 0) return 'a string of only whitespace';
-  if (/[\r\n]/.test(token)) return 'a string with a line break (CR/LF)';
-  // eslint-disable-next-line no-control-regex
-  if (/[\x00-\x1f\x7f]/.test(token)) return 'a string with a control character';
-  if (/[^\x20-\x7e]/.test(token)) return 'a string with a non-ASCII character';
-  return 'a string with leading or trailing whitespace';
+  if (token.length === 0) return 'an empty string';
+  return `a string with ${
+    /^\s*$/.test(token)
+      ? 'only whitespace'
+      : /[\r\n]/.test(token)
+        ? 'a line break'
+        : // eslint-disable-next-line no-control-regex
+          /[\x00-\x1f\x7f]/.test(token)
+          ? 'a control character'
+          : /[^\x20-\x7e]/.test(token)
+            ? 'a non-ASCII character'
+            : 'surrounding whitespace'
+  }`;
 }
 
 /**
@@ -106,8 +112,7 @@ export function assertToken(token: unknown, api: string, field = 'token'): asser
   if (problem !== undefined) {
     throw new SessionError(
       'INVALID_TOKEN',
-      `\`${api}\` needs ${field === 'token' ? 'a token' : `\`${field}\``}: a non-empty string of printable ASCII ` +
-        `without line breaks, control characters or surrounding whitespace; got ${problem}`,
+      `\`${api}\` needs ${field === 'token' ? 'a token' : `\`${field}\``}: a non-empty string of printable ASCII, not padded with spaces; got ${problem}`,
     );
   }
 }
@@ -150,8 +155,9 @@ function readFields(input: Record<string, unknown>, api: string, login?: boolean
     if (!(key in input)) continue;
     const value = input[key];
     if (key === 'token' || (key === 'refreshToken' && value !== undefined)) assertToken(value, api, key);
-    if (key === 'expiresAt' && value !== undefined && (typeof value !== 'number' || !Number.isFinite(value) || value < 0)) {
-      throw invalid(api, `needs \`expiresAt\` as milliseconds since the epoch (a finite number ≥ 0); got ${shown(value)}`);
+    // `Number.isFinite` is false for anything but a number.
+    if (key === 'expiresAt' && value !== undefined && !(Number.isFinite(value) && (value as number) >= 0)) {
+      throw invalid(api, `needs \`expiresAt\` in ms since the epoch, a finite number ≥ 0; got ${shown(value)}`);
     }
     (fields as Record<string, unknown>)[key] = value;
   }
@@ -162,27 +168,16 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function freeze<TUser>(c: Credentials<TUser>): AuthenticatedSession<TUser> {
-  return Object.freeze({
-    status: 'authenticated',
-    token: c.token,
-    refreshToken: c.refreshToken,
-    expiresAt: c.expiresAt,
-    user: c.user,
-  });
+function freeze<TUser>({ token, refreshToken, expiresAt, user }: Credentials<TUser>): AuthenticatedSession<TUser> {
+  return Object.freeze({ status: 'authenticated', token, refreshToken, expiresAt, user });
 }
 
 /** Validates what `login()` received and turns it into a frozen authenticated session. */
 export function sessionFromLogin<TUser>(input: unknown, api: string): AuthenticatedSession<TUser> {
-  if (typeof input === 'string') {
-    assertToken(input, api);
-    return freeze<TUser>({ token: input, expiresAt: jwtExpiry(input) });
-  }
-  if (!isObject(input)) {
-    assertToken(input, api); // throws: names what came instead of a token
-  }
+  if (typeof input === 'string') input = { token: input };
+  else if (!isObject(input)) assertToken(input, api); // throws: names what came instead of a token
   const fields = readFields(input as Record<string, unknown>, api, true) as Credentials<TUser>;
-  return freeze({ ...fields, expiresAt: fields.expiresAt ?? jwtExpiry(fields.token) });
+  return freeze({ ...fields, expiresAt: fields.expiresAt ?? jwtTime(fields.token, 'exp') });
 }
 
 /**
@@ -213,24 +208,21 @@ export function sessionFromRefresh<TUser>(
 ): AuthenticatedSession<TUser> {
   const next = sessionFromLogin<TUser>(result, api);
   let expiresAt = next.expiresAt;
-  if (!isObject(result) || result.expiresAt === undefined) {
+  // A string has no `expiresAt` either.
+  if ((result as Credentials).expiresAt === undefined) {
     if (next.token !== current.token) expiresAt = onThisClock(next.token, expiresAt, now);
     // The token the session has, handed back: the expiry the session has for it (corrected,
     // or given) while it lies ahead; after that, the token's own.
     else if (current.expiresAt !== undefined && current.expiresAt > now) expiresAt = current.expiresAt;
   }
-  return freeze<TUser>({
-    token: next.token,
-    expiresAt,
-    refreshToken: next.refreshToken ?? current.refreshToken,
-    user: next.user ?? current.user,
-  });
+  const refreshToken = next.refreshToken ?? current.refreshToken;
+  return freeze<TUser>({ ...next, expiresAt, refreshToken, user: next.user ?? current.user });
 }
 
 /** A fresh JWT's expiry on this machine's clock, corrected by the skew its `iat` shows. */
 function onThisClock(token: string, expiresAt: number | undefined, now: number): number | undefined {
   if (expiresAt === undefined) return undefined;
-  const issuedAt = jwtIssuedAt(token);
+  const issuedAt = jwtTime(token, 'iat');
   if (issuedAt === undefined || issuedAt > expiresAt) return expiresAt;
   const skew = now - issuedAt;
   return Math.abs(skew) > CLOCK_SKEW_TOLERANCE ? expiresAt + skew : expiresAt;
@@ -245,14 +237,12 @@ export function sessionFromUpdate<TUser>(
   changes: unknown,
   api: string,
 ): AuthenticatedSession<TUser> {
-  if (!isObject(changes)) {
-    throw invalid(api, `needs an object of changes (token, refreshToken, expiresAt, user); got ${describe(changes)}`);
-  }
+  if (!isObject(changes)) throw invalid(api, `needs an object of changes; got ${describe(changes)}`);
   const fields = readFields(changes, api);
   const merged: Credentials<TUser> = { ...current, ...(fields as Partial<Credentials<TUser>>) };
   // A new token without an `expiresAt` brings its own JWT expiry, if it has one.
   if (fields.token !== undefined && fields.token !== current.token && fields.expiresAt === undefined) {
-    merged.expiresAt = jwtExpiry(fields.token) ?? ('expiresAt' in fields ? undefined : current.expiresAt);
+    merged.expiresAt = jwtTime(fields.token, 'exp') ?? ('expiresAt' in fields ? undefined : current.expiresAt);
   }
   return CREDENTIAL_KEYS.every((key) => merged[key] === current[key]) ? current : freeze<TUser>(merged);
 }

@@ -1,6 +1,6 @@
 import type { SchedulerLike } from 'rxjs';
-import { optionsObject } from './internal/options-object';
-import { assertClock, clockFromScheduler, systemClock, type Clock } from './clock';
+import { optionError, optionsObject } from './internal/options-object';
+import { clockFromScheduler, hasMethods, systemClock, type Clock } from './clock';
 import { describe } from './errors';
 import { shown, type AuthenticatedSession, type Credentials } from './session';
 
@@ -98,22 +98,21 @@ const KEYS = ['initial', 'refresh', 'refreshMargin', 'refreshTimeout', 'probeLim
 // The longest delay `setTimeout` takes: a longer one fires at once (Node warns, browsers too).
 const MAX_DELAY = 2 ** 31 - 1;
 
-/** The `TypeError` for option `name`, which `must` be something else. */
 const API = '`new SessionStore()`';
 
-function badOption(name: string, must: string): TypeError {
-  return new TypeError(`${API} option \`${name}\` ${must}`);
-}
+/** The `TypeError` for option `name`, which `must` be something else. */
+const badOption = (name: string, must: string): TypeError => optionError(API, name, must);
 
 function duration(value: unknown, name: string, fallback: number, min: number, max = Infinity): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+  // `Number.isFinite` is false for anything but a number.
+  if (!Number.isFinite(value) || (value as number) < min || (value as number) > max) {
     throw badOption(
       name,
       `must be a finite number of milliseconds ${max === Infinity ? `≥ ${min}` : `from ${min} to ${max}`}; got ${shown(value)}`,
     );
   }
-  return value;
+  return value as number;
 }
 
 /** Validates {@link SessionStoreOptions}; a bad one throws a `TypeError` that names it. */
@@ -122,27 +121,21 @@ export function parseStoreOptions<TUser>(options: unknown): StoreSettings<TUser>
   if (o.refresh !== undefined && typeof o.refresh !== 'function') {
     throw badOption('refresh', `must be a function; got ${describe(o.refresh)}`);
   }
-  if (o.clock !== undefined && o.scheduler !== undefined) {
-    throw new TypeError('`new SessionStore()` takes `clock` or `scheduler`, not both');
+  if (o.clock !== undefined && o.scheduler !== undefined)
+    throw new TypeError(`${API} takes \`clock\` or \`scheduler\`, not both`);
+  if (o.clock !== undefined && !hasMethods(o.clock, 'now', 'setTimeout', 'clearTimeout')) {
+    throw badOption('clock', 'must have `now()`, `setTimeout()` and `clearTimeout()`');
   }
-  if (o.clock !== undefined) assertClock(o.clock);
-  const scheduler = o.scheduler as Partial<SchedulerLike> | undefined | null;
-  if (
-    scheduler !== undefined &&
-    (typeof scheduler !== 'object' ||
-      scheduler === null ||
-      typeof scheduler.schedule !== 'function' ||
-      typeof scheduler.now !== 'function')
-  ) {
+  if (o.scheduler !== undefined && !hasMethods(o.scheduler, 'schedule', 'now')) {
     throw badOption('scheduler', 'must be an RxJS SchedulerLike');
   }
   const probeLimit: unknown = o.probeLimit === undefined ? 6 : o.probeLimit;
-  if (typeof probeLimit !== 'number' || !(probeLimit === Infinity || (Number.isInteger(probeLimit) && probeLimit >= 1))) {
+  if (probeLimit !== Infinity && !(Number.isInteger(probeLimit) && (probeLimit as number) >= 1)) {
     throw badOption('probeLimit', `must be a whole number ≥ 1, or Infinity; got ${shown(probeLimit)}`);
   }
   return {
     refresh: o.refresh,
-    probeLimit,
+    probeLimit: probeLimit as number,
     margin: duration(o.refreshMargin, 'refreshMargin', 60_000, 0),
     timeout: duration(o.refreshTimeout, 'refreshTimeout', 10_000, 1, MAX_DELAY),
     clock: o.clock ?? (o.scheduler !== undefined ? clockFromScheduler(o.scheduler) : systemClock),
@@ -164,7 +157,7 @@ const LOGIN_KEYS = ['restored'];
 export function restoredOption(options: unknown): boolean {
   const { restored } = optionsObject('`login()`', options, LOGIN_KEYS) as LoginOptions;
   if (restored !== undefined && typeof restored !== 'boolean') {
-    throw new TypeError(`\`login()\` option \`restored\` must be a boolean; got ${describe(restored)}`);
+    throw optionError('`login()`', 'restored', `must be a boolean; got ${describe(restored)}`);
   }
   return restored === true;
 }

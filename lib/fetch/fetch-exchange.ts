@@ -2,7 +2,7 @@ import type { SessionError } from '../errors';
 import type { AbortScope, RequestSignal } from '../internal/abort-scope';
 import type { SignalLike } from '../internal/signal-like';
 import type { ProbeOutcome } from '../internal/store-link';
-import type { Exchange, Outcome } from '../request/protocol';
+import { noop, type Exchange, type Outcome } from '../request/protocol';
 import { replayable } from '../request/store-of';
 import type { SessionView } from '../request/session-view';
 import { waitUnlessAborted } from '../request/wait-unless-aborted';
@@ -17,13 +17,12 @@ export interface FetchHost {
   mayCarryToken(url: string, request: boolean): boolean;
 }
 
-const noop = (): void => undefined;
-
 /** One call of a fetch function made by `createFetch`, as the request protocol sees it (see `dispatch`). */
 export class FetchExchange implements Exchange<Response> {
-  issuedIn: AbortScope | null | undefined;
-  readonly skipAuth: boolean;
-  readonly caller: SignalLike | undefined;
+  // `declare`d: set by the constructor alone, with no field definitions before it.
+  declare issuedIn: AbortScope | null | undefined;
+  declare readonly skipAuth: boolean;
+  declare readonly caller: SignalLike | undefined;
   retried = false;
   readonly #host: FetchHost;
   readonly #url: string;

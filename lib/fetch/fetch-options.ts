@@ -1,3 +1,4 @@
+import { optionError } from '../internal/options-object';
 import { functionOption, parseClientOptions, type ClientSettings } from '../request/client-options';
 
 /** `fetch`'s signature, as `createFetch` takes and returns it. */
@@ -62,15 +63,13 @@ export function parseFetchOptions(options: unknown): FetchSettings {
   const settings = parseClientOptions(API, options, KEYS);
   const { baseURL, shouldRefresh, fetch } = options as CreateFetchOptions;
   let base: string | undefined;
-  if (baseURL !== undefined) {
-    try {
-      base = typeof baseURL === 'string' || baseURL instanceof URL ? new URL(String(baseURL)).href : undefined;
-    } catch {
-      base = undefined;
-    }
-    if (base === undefined || !/^https?:/.test(base)) {
-      throw new TypeError(`\`${API}\` option \`baseURL\` must be an absolute http(s) URL such as 'https://api.example.com/'`);
-    }
+  try {
+    if (typeof baseURL === 'string' || baseURL instanceof URL) base = new URL(String(baseURL)).href;
+  } catch {
+    // not an absolute URL
+  }
+  if (baseURL !== undefined && !/^https?:/.test(base ?? '')) {
+    throw optionError(`\`${API}\``, 'baseURL', "must be an absolute http(s) URL such as 'https://api.example.com/'");
   }
   return {
     ...settings,

@@ -1,4 +1,4 @@
-import { optionsObject } from '../internal/options-object';
+import { optionError, optionsObject } from '../internal/options-object';
 import { parseAllowedOrigin } from './origin-policy';
 
 /** The options every client binding takes (`bindAxios`, `createFetch`), with defaults applied. */
@@ -16,20 +16,19 @@ const HTTP_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
  * A bad one throws a `TypeError` naming it (`api` is how the message names the call).
  */
 export function parseClientOptions(api: string, options: unknown, keys: readonly string[]): ClientSettings {
+  const name = `\`${api}\``;
   const {
     header = 'Authorization',
     scheme = 'Bearer',
     allowedOrigins = [],
-  } = optionsObject(`\`${api}\``, options, keys) as { header?: unknown; scheme?: unknown; allowedOrigins?: unknown };
+  } = optionsObject(name, options, keys) as { header?: unknown; scheme?: unknown; allowedOrigins?: unknown };
   if (typeof header !== 'string' || !HTTP_TOKEN.test(header)) {
-    throw new TypeError(`\`${api}\` option \`header\` must be a header name such as 'Authorization'`);
+    throw optionError(name, 'header', "must be a header name such as 'Authorization'");
   }
   if (typeof scheme !== 'string' || (scheme !== '' && !HTTP_TOKEN.test(scheme))) {
-    throw new TypeError(`\`${api}\` option \`scheme\` must be a word such as 'Bearer', or '' for the raw token`);
+    throw optionError(name, 'scheme', "must be a word such as 'Bearer', or '' for the raw token");
   }
-  if (!Array.isArray(allowedOrigins)) {
-    throw new TypeError(`\`${api}\` option \`allowedOrigins\` must be an array of origin strings`);
-  }
+  if (!Array.isArray(allowedOrigins)) throw optionError(name, 'allowedOrigins', 'must be an array of origin strings');
   return {
     header,
     scheme,
@@ -40,6 +39,6 @@ export function parseClientOptions(api: string, options: unknown, keys: readonly
 /** Checks an optional function option; a bad one throws a `TypeError` naming it. */
 export function functionOption<T>(api: string, name: string, value: unknown, fallback: T, shape: string): T {
   if (value === undefined) return fallback;
-  if (typeof value !== 'function') throw new TypeError(`\`${api}\` option \`${name}\` must be a function \`${shape}\``);
+  if (typeof value !== 'function') throw optionError(`\`${api}\``, name, `must be a function \`${shape}\``);
   return value as T;
 }

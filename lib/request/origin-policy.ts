@@ -36,21 +36,24 @@ export interface UrlConfig {
  * Normalises one `allowedOrigins` entry to its origin, or throws a `TypeError` naming it.
  */
 export function parseAllowedOrigin(entry: unknown, index: number, api = 'bindAxios()'): string {
-  const where = `\`${api}\` option \`allowedOrigins[${index}]\``;
-  if (typeof entry !== 'string') throw new TypeError(`${where} must be an origin string; got ${typeof entry}`);
-  let url: URL;
-  try {
-    url = new URL(entry);
-  } catch {
-    throw new TypeError(`${where} must be an absolute origin such as 'https://api.example.com'; got '${entry}'`);
+  let origin: string | undefined;
+  if (typeof entry === 'string') {
+    try {
+      const url = new URL(entry);
+      // Only a scheme, host and port: no path, query, fragment or userinfo.
+      const bare = (url.pathname === '/' || url.pathname === '') && url.search + url.hash + url.username + url.password === '';
+      if (bare && url.origin !== 'null') origin = url.origin;
+    } catch {
+      // not an absolute URL
+    }
   }
-  const bare = (url.pathname === '/' || url.pathname === '') && url.search === '' && url.hash === '';
-  if (url.origin === 'null' || !bare || url.username !== '' || url.password !== '') {
+  if (origin === undefined) {
     throw new TypeError(
-      `${where} must be only a scheme, host and optional port, such as 'https://api.example.com'; got '${entry}'`,
+      `\`${api}\` option \`allowedOrigins[${index}]\` must be a scheme, host and optional port such as 'https://api.example.com'; ` +
+        `got ${typeof entry === 'string' ? `'${entry}'` : typeof entry}`,
     );
   }
-  return url.origin;
+  return origin;
 }
 
 /** `'relative'` for a URL that resolves against the page (or `baseURL`), else its origin. */

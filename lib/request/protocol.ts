@@ -46,7 +46,8 @@ export interface Exchange<R> {
   discard?(outcome: Outcome<R>): void;
 }
 
-const noop = (): void => undefined;
+/** Does nothing: a rejection handler for a promise whose failure is of no interest. */
+export const noop = (): void => undefined;
 
 /**
  * The request protocol every client follows. One explicit sequence, run again from the top

@@ -15,11 +15,12 @@ const RECENT_LIMIT = 64;
  * reachable from an axios request's config, so it keeps its view in a private field).
  */
 export class SessionView {
-  readonly link: StoreLink;
-  readonly header: string;
-  readonly scheme: string;
+  // `declare`d: set by the constructor alone, with no field definitions before it.
+  declare readonly link: StoreLink;
+  declare readonly header: string;
+  declare readonly scheme: string;
   /** Whether the store has a `refresh` to recover a 401 with. */
-  readonly canRefresh: boolean;
+  declare readonly canRefresh: boolean;
   /** `false` once unbound: requests still on their way go untied and without the token. */
   active = true;
   /** Whether the store may hold a request (see `StoreLink.hold`): never without a refresh and an expiry. */

@@ -1,4 +1,4 @@
-import { SessionError } from '../errors';
+import { disposed } from '../errors';
 import { STORE_BRAND, storeLinks, type StoreLink } from '../internal/store-link';
 
 /**
@@ -10,11 +10,10 @@ export function linkOf(store: unknown, api: string, usage: string): StoreLink {
   const link = typeof store === 'object' && store !== null ? storeLinks.get(store) : undefined;
   if (link !== undefined) return link;
   const brand = typeof store === 'object' && store !== null ? (store as Record<symbol, unknown>)[STORE_BRAND] : undefined;
-  if (brand === false) throw new SessionError('DISPOSED', `\`${api}\` was called with a disposed SessionStore`);
+  if (brand === false) throw disposed(api);
   if (brand === true) {
     throw new TypeError(
-      `\`${api}\` got a SessionStore from another copy of rx-session (are both its ESM and CommonJS builds loaded?); ` +
-        `import \`SessionStore\` and \`${api.slice(0, -2)}\` from the same place`,
+      `\`${api}\` got a SessionStore of another copy of rx-session (ESM and CommonJS builds both loaded?); import both from one place`,
     );
   }
   throw new TypeError(`\`${usage}\` needs a SessionStore as \`store\``);
