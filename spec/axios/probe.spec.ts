@@ -74,15 +74,19 @@ describe('a token no response has confirmed yet', () => {
   });
 
   it('is trusted at its first good answer: the waiting requests go then, and later ones go at once', async () => {
-    const { store, a, b } = signedInUntested({}, 40);
+    const { store, a, b } = signedInUntested({});
+    let release = server.holdApi();
     const first = burst(10, a, b);
     await until(() => server.seen.length >= 6);
     await sleep(20);
     expect(server.seen).toHaveLength(6); // the other four wait for the first answer
+    release();
     await Promise.all(first);
     expect(apiAuth()).toEqual(Array(10).fill('Bearer good'));
+    release = server.holdApi();
     const second = burst(10, a, b);
     await until(() => server.seen.length >= 20); // all ten out before any answer
+    release();
     await Promise.all(second);
     expect(server.refreshes()).toBe(0);
     store.dispose();
@@ -104,15 +108,16 @@ describe('a token no response has confirmed yet', () => {
   it('login(…, { restored: true }) tests the token first, and says so on events$', async () => {
     const { store, a, b } = setup();
     server.valid.add('good');
-    server.apiDelay = 40;
     const events: unknown[] = [];
     store.events$.subscribe((e) => events.push(e));
     store.login('good', { restored: true });
     expect(events).toEqual([expect.objectContaining({ type: 'login', restored: true })]);
+    const release = server.holdApi();
     const all = burst(10, a, b);
     await until(() => server.seen.length >= 6);
     await sleep(20);
     expect(server.seen).toHaveLength(6);
+    release();
     await Promise.all(all);
     store.dispose();
   });
@@ -192,6 +197,7 @@ describe('a token no response has confirmed yet', () => {
 
   it('a 5xx answer says nothing of the token: the next request tests it, and the others still wait', async () => {
     const { store, a } = signedInUntested({ probeLimit: 1 }, 80);
+    const release = server.holdApi(); // the 503 comes; the answer to the second waits
     const first = outcome(a.get('/unavailable'));
     const second = outcome(a.get('/api/second'));
     const third = outcome(a.get('/api/third'));
@@ -199,6 +205,7 @@ describe('a token no response has confirmed yet', () => {
     await until(() => server.seen.length >= 2);
     await sleep(30);
     expect(server.seen.map((r) => r.path)).toEqual(['/unavailable', '/api/second']); // the third waits for an answer
+    release();
     expect((await second).ok).toBe(true);
     expect((await third).ok).toBe(true);
     expect(server.refreshes()).toBe(0);

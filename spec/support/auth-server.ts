@@ -29,11 +29,18 @@ export interface AuthServer {
   refreshDelay: number;
   /** Delays every `/api` answer by this many ms. */
   apiDelay: number;
+  /**
+   * Holds every `/api` answer (those of requests already in and those to come) until the
+   * returned function is called: a spec that checks which requests wait for an answer
+   * does not race the server's timer.
+   */
+  holdApi(): () => void;
   close(): Promise<void>;
 }
 
 export async function startAuthServer(): Promise<AuthServer> {
   let refreshes = 0;
+  let held: Promise<void> | undefined;
   const valid = new Set<string>();
   const seen: { path: string; authorization: string | undefined }[] = [];
   const send = (res: http.ServerResponse, status: number, body: unknown): void => {
@@ -48,6 +55,15 @@ export async function startAuthServer(): Promise<AuthServer> {
     onRefresh: (n) => ({ status: 200, token: `tok-${n}` }),
     refreshDelay: 0,
     apiDelay: 0,
+    holdApi: () => {
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      held = gate;
+      return () => {
+        if (held === gate) held = undefined;
+        release();
+      };
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -83,7 +99,11 @@ export async function startAuthServer(): Promise<AuthServer> {
     }
     const token = authorization?.startsWith('Bearer ') === true ? authorization.slice(7) : undefined;
     const ok = token !== undefined && valid.has(token);
-    setTimeout(() => send(res, ok ? 200 : 401, ok ? { path, authorization } : { error: 'invalid_token' }), state.apiDelay);
+    const answer = (): void => {
+      setTimeout(() => send(res, ok ? 200 : 401, ok ? { path, authorization } : { error: 'invalid_token' }), state.apiDelay);
+    };
+    if (held === undefined) answer();
+    else void held.then(answer);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return Object.assign(state, { origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
