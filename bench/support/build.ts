@@ -12,43 +12,52 @@ export const TMP = path.join(ROOT, 'bench', '.tmp');
  * They are not correct clients: they only attribute cost.
  */
 export const ABLATIONS: Record<string, { file: string; from: string; to: string }[]> = {
-  // The fence sends at once: no second judging, no hold check, no tracking, no 401 recovery.
+  // The fence sends at once: no protocol (no second judging, no hold check, no tracking, no 401 recovery).
   fenceDirect: [
     {
       file: 'lib/axios/binding.ts',
-      from: '    const scope = this.#judge(config);\n    if (scope === null) return real(config);\n    const sent',
-      to: '    return real(config);\n    const scope = this.#judge(config);\n    if (scope === null) return real(config);\n    const sent',
+      from: 'return dispatch(view, new AxiosExchange(host, view, config, real)) as AxiosPromise;',
+      to: 'return real(config);',
     },
   ],
-  // No "must this request wait for a refresh" check.
+  // No "must this request wait for a refresh or a probe" check.
   noHold: [
     {
-      file: 'lib/axios/binding.ts',
-      from: 'const wait = this.#link.hold(config.signal);',
-      to: 'const wait = undefined as Promise<void> | undefined;',
+      file: 'lib/request/protocol.ts',
+      from: 'const hold = mayHold ? link.hold(x.caller) : undefined;',
+      to: 'const hold = undefined as ProbeTicket | undefined;',
     },
   ],
-  // No tagging when axios builds the chain (epoch, binding, the per-request adapter check):
-  // the fence then sends the request untied and without the token.
-  noRunWhen: [{ file: 'lib/axios/binding.ts', from: 'this.#noteEpoch(c);', to: '' }],
+  // No tagging when axios builds the chain (the binding, the epoch): the fence then sends
+  // the request untied and without the token, as a copy of the instance's defaults.
+  noRunWhen: [
+    {
+      file: 'lib/axios/binding.ts',
+      from: '          config.rxSessionBinding = host;\n          config.rxSessionEpoch = view.scope;\n',
+      to: '',
+    },
+  ],
   // No response interceptor (the delivery check).
   noDeliveryCheck: [
     {
       file: 'lib/axios/binding.ts',
-      from: 'this.#responseId = interceptors.response.use(checkDelivery, checkFailure);',
+      from: 'responseId = interceptors.response.use(checkDelivery, checkFailure);',
       to: 'void checkDelivery, checkFailure;',
     },
   ],
   // No per-request signal, no tracking in the epoch, no untie on settle.
   noTracking: [
     {
-      file: 'lib/axios/binding.ts',
-      from: 'return sendTied(config, scope, real, this.#header, recover);',
-      to: 'void recover; return real(config);',
+      file: 'lib/request/protocol.ts',
+      from: '      outcome = { ok: true, value: await x.send(signal) };\n      x.release(outcome.value, signal);\n',
+      to: '      outcome = { ok: true, value: await x.send(null) };\n',
     },
+    { file: 'lib/request/protocol.ts', from: 'const signal = scope.track(x.caller);', to: 'const signal = { settle: noop };' },
   ],
   // The origin check always says yes.
-  noOriginCheck: [{ file: 'lib/axios/binding.ts', from: 'if (this.#mayCarryToken(config) && ', to: 'if (' }],
+  noOriginCheck: [
+    { file: 'lib/axios/binding.ts', from: 'mayCarryToken: (config) => policy(config) && ', to: 'mayCarryToken: (config) => ' },
+  ],
 };
 
 function ablationPlugin(patches: { file: string; from: string; to: string }[]): Plugin {
