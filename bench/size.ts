@@ -55,6 +55,32 @@ export interface SizeReport {
   axiosAuthRefreshMeasured: number;
   /** What an app that imports only these pays, gzipped (see {@link APPS}). */
   apps: Record<string, number>;
+  /** The gzipped share of each capability ({@link CAPABILITIES}): what each guarantee costs of the root entry. */
+  capabilities: Record<string, number>;
+}
+
+/**
+ * The root entry's modules by the capability they serve, first match wins: the sum of
+ * their gzipped shares is what that capability costs (an estimate, as the shares are).
+ */
+export const CAPABILITIES: [string, RegExp][] = [
+  ['refresh: single flight, backoff, guards', /^lib\/internal\/refresh-/],
+  ['expiry timer', /^lib\/internal\/expiry-timer\.ts$/],
+  ['probes (untested tokens)', /^lib\/internal\/probe-gate\.ts$/],
+  ['logout fence: epochs, request signals', /^lib\/internal\/(abort-scope|session-fence|signal-like)\.ts$/],
+  ['request protocol and origin policy', /^lib\/request\//],
+  ['axios binding', /^lib\/axios\//],
+  ['fetch binding', /^lib\/fetch\//],
+  ['store: sessions, options, errors, state, clock', /^lib\//],
+];
+
+function byCapability(modules: readonly ModuleSize[]): Record<string, number> {
+  const out: Record<string, number> = Object.fromEntries(CAPABILITIES.map(([name]) => [name, 0]));
+  for (const m of modules) {
+    const name = CAPABILITIES.find(([, files]) => files.test(m.file))?.[0];
+    if (name !== undefined) out[name] = (out[name] ?? 0) + m.gzShare;
+  }
+  return out;
 }
 
 /** The imports of typical apps, measured the same way: what each bundles of rx-session. */
@@ -143,6 +169,7 @@ export async function measureSize(): Promise<SizeReport> {
         }),
       ),
     ),
+    capabilities: byCapability(modules),
   };
 }
 
@@ -176,6 +203,9 @@ export function formatSize(report: SizeReport): string {
     `persistSession, memoryStorage and syncTabs add ${report.optInGz} B gz (budget ${OPT_IN_BUDGET_GZ} B)`,
     `axios-auth-refresh measured the same way: ${report.axiosAuthRefreshMeasured} B gz`,
     ...Object.entries(report.apps).map(([app, bytes]) => `an app importing ${app}: ${bytes} B gz`),
+    '| capability | gz share B |',
+    '| --- | --- |',
+    ...Object.entries(report.capabilities).map(([name, bytes]) => `| ${name} | ${bytes} |`),
   ];
   return lines.join('\n');
 }

@@ -22,6 +22,10 @@ const scenario: Scenario = {
             .join(', ') + ` (axios-auth-refresh measured here: ${report.axiosAuthRefreshMeasured} B)`,
       },
       ...Object.entries(report.apps).map(([app, bytes]) => ({ metric: `  an app importing ${app}`, value: `${bytes} B gz` })),
+      ...Object.entries(report.capabilities).map(([name, bytes]) => ({
+        metric: `  capability: ${name}`,
+        value: `${bytes} B gz share`,
+      })),
       ...report.modules.map((m) => ({
         metric: `  ${m.file}`,
         value: `${m.gzShare} B gz share (${m.min} B min, ${m.gzAlone} B gz alone)`,
