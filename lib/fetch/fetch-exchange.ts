@@ -2,12 +2,12 @@ import type { SessionError } from '../errors';
 import type { AbortScope, RequestSignal } from '../internal/abort-scope';
 import type { SignalLike } from '../internal/signal-like';
 import type { ProbeOutcome } from '../internal/store-link';
-import { noop, type Exchange, type Outcome } from '../request/protocol';
+import type { Exchange, Outcome } from '../request/protocol';
 import { replayable } from '../request/store-of';
 import type { SessionView } from '../request/session-view';
 import { waitUnlessAborted } from '../request/wait-unless-aborted';
 import type { FetchSettings, SessionRequestInit } from './fetch-options';
-import { release, tieBody } from './tied-body';
+import { dropBody, tieBody } from './tied-body';
 
 /** What an exchange needs of its fetch function (see `createFetch`). */
 export interface FetchHost {
@@ -102,7 +102,7 @@ export class FetchExchange implements Exchange<Response> {
   }
 
   ended(reason: SessionError | undefined, outcome?: Outcome<Response>): unknown {
-    if (outcome?.ok === true) void outcome.value.body?.cancel(reason).catch(noop);
+    if (outcome?.ok === true) dropBody(outcome.value, reason);
     return reason ?? new DOMException('The session ended', 'AbortError');
   }
 
@@ -126,9 +126,7 @@ export class FetchExchange implements Exchange<Response> {
   }
 
   discard(outcome: Outcome<Response>): void {
-    if (!outcome.ok) return;
-    release(outcome.value);
-    void outcome.value.body?.cancel().catch(noop);
+    if (outcome.ok) dropBody(outcome.value);
   }
 }
 

@@ -116,12 +116,9 @@ export async function dispatch<R>(view: SessionView, x: Exchange<R>): Promise<R>
       outcome = { ok: false, error };
     }
     if (ticket !== undefined) link.answered(ticket, x.verdict(outcome));
-    // 5. Check the delivery.
-    if (scope.ended) throw x.ended(scope.endedWith, outcome);
-    // 6. Recover, once.
-    if (!carries || x.retried || !view.canRefresh || !x.asksRefresh(outcome)) {
-      if (outcome.ok) return outcome.value;
-      throw outcome.error;
+    // 5. Check the delivery (an ended epoch's answer is a cancel); 6. or recover, once.
+    if (scope.ended || !carries || x.retried || !view.canRefresh || !x.asksRefresh(outcome)) {
+      return delivered(scope, x, outcome);
     }
     x.retried = true;
     view.sync();
@@ -129,7 +126,7 @@ export async function dispatch<R>(view: SessionView, x: Exchange<R>): Promise<R>
     if (!x.replayable()) {
       // A body that can be read only once is not sent again: the refresh still helps later requests.
       if (!again) await x.wait(link.recover(x.caller).catch(noop));
-      return settled(outcome);
+      return delivered(scope, x, outcome);
     }
     if (!again) {
       // Refreshed, or rotated (or ended) meanwhile: sent again, judged afresh.
@@ -142,12 +139,17 @@ export async function dispatch<R>(view: SessionView, x: Exchange<R>): Promise<R>
       view.sync();
       again = refreshed || view.value !== sent;
     }
-    if (!again) return settled(outcome);
+    if (!again) return delivered(scope, x, outcome);
     x.discard?.(outcome);
   }
 }
 
-function settled<R>(outcome: Outcome<R>): R {
+/**
+ * The answer of an attempt as the caller gets it: a cancel if its epoch ended (checked
+ * again after a wait for the refresh, which a logout or a failed refresh may end).
+ */
+function delivered<R>(scope: AbortScope, x: Exchange<R>, outcome: Outcome<R>): R {
+  if (scope.ended) throw x.ended(scope.endedWith, outcome);
   if (outcome.ok) return outcome.value;
   throw outcome.error;
 }

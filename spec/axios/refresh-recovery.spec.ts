@@ -245,6 +245,27 @@ describe('401 recovery over the wire', () => {
     expect(server.refreshes()).toBe(1);
   });
 
+  it('a streamed body’s 401 is a cancel, not the 401, when logout() comes while its refresh runs', async () => {
+    const { store, a } = setup();
+    store.login('stale');
+    server.refreshDelay = 100;
+    const pending = outcome(a.post('/api/upload', Readable.from(['payload'])));
+    await until(() => server.refreshes() === 1);
+    store.logout();
+    const result = await pending;
+    expect(axios.isCancel(result.error)).toBe(true);
+    expect(getSessionEnd(result.error)?.reason).toBe('user');
+  });
+
+  it('a streamed body’s 401 is a cancel with reason refresh-failed when its refresh fails', async () => {
+    const { store, a } = setup();
+    store.login('stale');
+    server.onRefresh = () => ({ status: 400, body: { error: 'invalid_grant' } });
+    const result = await outcome(a.post('/api/upload', Readable.from(['payload'])));
+    expect(store.session.status).toBe('anonymous');
+    expect(getSessionEnd(result.error)?.reason).toBe('refresh-failed');
+  });
+
   it("the caller's own signal cancels a request waiting on the refresh after its 401, at once", async () => {
     const { store, a } = setup();
     server.onRefresh = () => 'hang';

@@ -691,6 +691,61 @@ describe('createFetch in headless Chromium', () => {
     expect(srv.to('page', '/me')).toHaveLength(4);
   });
 
+  test('a body read as a stream, cancelled or read with a BYOB reader settles its request; a clone reads as its original, and after logout rejects the same way', async () => {
+    const { srv, tab: t } = setup();
+
+    const results = await t.page.evaluate(async () => {
+      const w = window as unknown as Page;
+      const store = new w.SessionStore();
+      const api = w.createFetch(store);
+      store.login('tok-stream');
+      const [streamed, cancelled, byob, looked] = await Promise.all(
+        ['stream', 'cancel', 'byob', 'look'].map((c) => api(`/me?case=${c}`)),
+      );
+      const counts = [store.inFlight];
+      let text = '';
+      const reader = streamed?.body?.getReader();
+      for (let chunk = await reader?.read(); chunk && !chunk.done; chunk = await reader?.read())
+        text += new TextDecoder().decode(chunk.value);
+      counts.push(store.inFlight);
+      await cancelled?.body?.cancel();
+      counts.push(store.inFlight);
+      const own = byob?.body?.getReader({ mode: 'byob' });
+      let bytes = 0;
+      for (let chunk = await own?.read(new Uint8Array(8)); chunk && !chunk.done; chunk = await own?.read(new Uint8Array(8)))
+        bytes += chunk.value.byteLength;
+      counts.push(store.inFlight);
+      // A look at `body` reads nothing: `json()` still works.
+      const same = looked?.body === looked?.body;
+      const data = (await looked?.json()) as unknown;
+      counts.push(store.inFlight);
+      const original = await api('/me?case=clone');
+      const copy = original.clone();
+      const copyData = (await copy.json()) as unknown;
+      const kept = store.inFlight; // the original is not read yet
+      store.logout();
+      const read = await original.text().then(() => 'read', w.fx.failure);
+      let clonedAfter: unknown = 'cloned';
+      try {
+        original.clone();
+      } catch (err) {
+        clonedAfter = w.fx.failure(err);
+      }
+      return { counts, text: JSON.parse(text) as unknown, bytes, same, data, copyData, kept, read, clonedAfter };
+    });
+
+    expect(results.counts).toEqual([4, 3, 2, 1, 0]);
+    expect(results.text).toEqual({ authorization: 'Bearer tok-stream' });
+    expect(results.bytes).toBeGreaterThan(0);
+    expect(results.same).toBe(true);
+    expect(results.data).toEqual({ authorization: 'Bearer tok-stream' });
+    expect(results.copyData).toEqual({ authorization: 'Bearer tok-stream' });
+    expect(results.kept).toBe(1);
+    expect(results.read).toEqual(ENDED_BY_USER);
+    expect(results.clonedAfter).toEqual(ENDED_BY_USER);
+    expect(srv.to('page', '/me')).toHaveLength(5);
+  });
+
   test('logout while a body is still arriving aborts it: the read in progress rejects with the SESSION_ENDED SessionError and the server sees the connection closed', async () => {
     const { srv, tab: t } = setup();
 

@@ -140,6 +140,19 @@ describe('the caller’s own signal (createFetch)', () => {
     expect(abortListeners(controller.signal)).toBe(0);
     expect(store.inFlight).toBe(0);
   });
+
+  it('leaves no listener on one shared signal once bodies read as streams have ended', async () => {
+    const controller = new AbortController();
+    for (let i = 0; i < 20; i++) {
+      const res = await api(`/me/${i}`, { signal: controller.signal });
+      const reader = res.body?.getReader();
+      let bytes = 0;
+      for (let chunk = await reader?.read(); chunk && !chunk.done; chunk = await reader?.read()) bytes += chunk.value.byteLength;
+      expect(bytes).toBeGreaterThan(0);
+    }
+    expect(abortListeners(controller.signal)).toBe(0);
+    expect(store.inFlight).toBe(0);
+  });
 });
 
 describe('the caller’s own signal, at scale and behind a refresh (holding fetch)', () => {

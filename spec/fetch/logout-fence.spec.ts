@@ -191,6 +191,65 @@ describe('logout is a fence for createFetch (over the wire)', () => {
     expect(store.inFlight).toBe(0);
   });
 
+  it('counts a response whose body is read as a stream until the stream ends, or is cancelled', async () => {
+    store.login('t');
+    const [read, cancelled, byob] = await Promise.all([api('/a'), api('/b'), api('/c')]);
+    expect(store.inFlight).toBe(3);
+    const reader = read.body?.getReader();
+    let text = '';
+    for (let chunk = await reader?.read(); chunk && !chunk.done; chunk = await reader?.read())
+      text += new TextDecoder().decode(chunk.value);
+    expect(JSON.parse(text)).toMatchObject({ path: '/a' });
+    expect(store.inFlight).toBe(2);
+    await cancelled.body?.cancel();
+    expect(store.inFlight).toBe(1);
+    // A reader of your own buffers (BYOB) reads it too.
+    const own = byob.body?.getReader({ mode: 'byob' });
+    let bytes = 0;
+    for (let chunk = await own?.read(new Uint8Array(4)); chunk && !chunk.done; chunk = await own?.read(new Uint8Array(4)))
+      bytes += chunk.value.byteLength;
+    expect(bytes).toBeGreaterThan(0);
+    expect(store.inFlight).toBe(0);
+  });
+
+  it('leaves text() working after a look at response.body, which reads nothing', async () => {
+    store.login('t');
+    const res = await api('/me');
+    expect(res.body).not.toBeNull();
+    expect(res.body).toBe(res.body);
+    expect(JSON.parse(await res.text())).toMatchObject({ path: '/me' });
+    expect(store.inFlight).toBe(0);
+  });
+
+  it('rejects reading a clone() of a response of the ended session with the same SessionError', async () => {
+    store.login('t');
+    const before = await api('/me');
+    const copy = before.clone(); // cloned while the session lasts
+    const inFlight = settledTo(api('/slow'));
+    await server.arrived(2);
+    store.logout();
+    const reason = endedWith(await inFlight);
+    expect(reason?.reason).toBe('user');
+    await expect(copy.text()).rejects.toBe(reason);
+    let thrown: unknown;
+    try {
+      before.clone(); // cloned after the logout
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBe(reason);
+  });
+
+  it('reads a clone() as the original while the session lasts, and the original still settles the request', async () => {
+    store.login('t');
+    const res = await api('/me');
+    const copy = res.clone();
+    expect(JSON.parse(await copy.text())).toMatchObject({ path: '/me' });
+    expect(store.inFlight).toBe(1); // the original is not read yet
+    expect(JSON.parse(await res.text())).toMatchObject({ path: '/me' });
+    expect(store.inFlight).toBe(0);
+  });
+
   it('counts a response without a body in store.inFlight not at all', async () => {
     store.login('t');
     const res = await api('/status/204');

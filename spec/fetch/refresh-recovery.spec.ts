@@ -125,6 +125,63 @@ describe('401 recovery of createFetch over the wire', () => {
     store.dispose();
   });
 
+  it('rejects a ReadableStream body’s 401 with SESSION_ENDED when logout() comes while its refresh runs', async () => {
+    const { store, api } = setup();
+    store.login('stale');
+    server.refreshDelay = 100;
+    const init = { method: 'POST', body: streamOf('payload'), duplex: 'half' } as RequestInit;
+    const pending = settledTo(api('/api/upload', init));
+    await until(() => server.refreshes() === 1);
+    store.logout();
+    const result = await pending;
+    expect(!result.ok && getSessionEnd(result.error)?.reason).toBe('user');
+    expect(store.inFlight).toBe(0);
+    store.dispose();
+  });
+
+  it('rejects a ReadableStream body’s 401 with SESSION_ENDED refresh-failed when its refresh fails', async () => {
+    const { store, api } = setup();
+    store.login('stale');
+    server.onRefresh = () => ({ status: 400, body: { error: 'invalid_grant' } });
+    const init = { method: 'POST', body: streamOf('payload'), duplex: 'half' } as RequestInit;
+    const result = await settledTo(api('/api/upload', init));
+    expect(store.session.status).toBe('anonymous');
+    expect(!result.ok && getSessionEnd(result.error)?.reason).toBe('refresh-failed');
+    store.dispose();
+  });
+
+  it('recovers a 401 through a `fetch` option whose responses have a Node stream body, with no cancel()', async () => {
+    // As node-fetch 2 and its forks answer: the dropped 401's body is destroyed, not cancelled.
+    const { Readable } = await import('node:stream');
+    class NodeStyleResponse {
+      constructor(
+        readonly status: number,
+        readonly headers: Headers,
+        readonly body: InstanceType<typeof Readable>,
+        private readonly content: string,
+      ) {}
+      get ok(): boolean {
+        return this.status < 300;
+      }
+      text(): Promise<string> {
+        return Promise.resolve(this.content);
+      }
+    }
+    const nodeStyle: FetchFunction = async (input, init) => {
+      const res = await fetch(input, init);
+      const text = await res.text();
+      return new NodeStyleResponse(res.status, res.headers, Readable.from([text]), text) as unknown as Response;
+    };
+    const { store, api } = setup({ fetch: { fetch: nodeStyle } });
+    store.login('stale');
+    const res = await api('/api/me');
+    expect(res.status).toBe(200);
+    expect(apiAuth()).toEqual(['Bearer stale', 'Bearer tok-1']);
+    await res.text();
+    expect(store.inFlight).toBe(0);
+    store.dispose();
+  });
+
   it('sends a string body and a Request’s body again in full on the retry', async () => {
     const bodies: string[] = [];
     const recording: FetchFunction = async (input, init) => {
