@@ -80,11 +80,13 @@ function tiedPrototype(proto: object): object {
     methods.body = {
       configurable: true,
       get(this: Response): unknown {
+        // The same stream every time, also once the tie is gone.
+        let watched = streams.get(this);
+        if (watched !== undefined) return watched;
         const stream = body.call(this) as ReadableStream<Uint8Array> | null;
         const signal = ties.get(this);
         if (signal === undefined || typeof stream?.getReader !== 'function') return stream;
-        let watched = streams.get(this);
-        if (watched === undefined) streams.set(this, (watched = watch(stream, signal, () => untie(this, signal))));
+        streams.set(this, (watched = watch(stream, signal, () => untie(this, signal))));
         return watched;
       },
     };

@@ -217,8 +217,10 @@ describe('logout is a fence for createFetch (over the wire)', () => {
     const res = await api('/me');
     expect(res.body).not.toBeNull();
     expect(res.body).toBe(res.body);
+    const body = res.body;
     expect(JSON.parse(await res.text())).toMatchObject({ path: '/me' });
     expect(store.inFlight).toBe(0);
+    expect(res.body).toBe(body);
   });
 
   it('rejects reading a clone() of a response of the ended session with the same SessionError', async () => {
