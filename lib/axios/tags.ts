@@ -15,7 +15,7 @@ export interface Tagged extends InternalAxiosRequestConfig {
   /** What a binding stamped on this config (kept by a retried config). */
   rxSessionStamp?: Stamp;
   /** Set on the one retry after a 401: a retried request is never retried again. */
-  rxSessionRetried?: boolean;
+  rxSessionRetried?: boolean | undefined;
   redact?: string[];
 }
 

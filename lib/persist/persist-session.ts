@@ -1,13 +1,14 @@
 import { BehaviorSubject, distinctUntilChanged, type Observable, type Subscription } from 'rxjs';
 import { isSessionError } from '../errors';
-import type { SessionStorageErrorEvent } from '../events';
 import type { StoreLink } from '../internal/store-link';
 import { guardRefresh } from '../internal/refresh-guards';
+import { jwtTime } from '../jwt';
 import { linkOf } from '../request/store-of';
 import { sessionFromRefresh, type Session } from '../session';
 import type { SessionStore } from '../session-store';
-import { parsePersistOptions, type PersistSessionOptions, type SessionStorageLike } from './persist-options';
+import { parsePersistOptions, type PersistSessionOptions } from './persist-options';
 import { deserialize, serialize, type PersistedField } from './stored-session';
+import { isThenable, Writer, type Operation, type StorageProblem } from './writer';
 
 /** What `persistSession()` returns. */
 export interface PersistedSession<TUser = unknown> {
@@ -27,12 +28,6 @@ export interface PersistedSession<TUser = unknown> {
   /** Stops reading and writing the storage (the stored value stays). */
   stop(): void;
 }
-
-type StorageProblem = SessionStorageErrorEvent['problem'];
-type Operation = SessionStorageErrorEvent['operation'];
-
-const isThenable = (value: unknown): value is PromiseLike<unknown> =>
-  typeof (value as { then?: unknown } | null)?.then === 'function';
 
 /** What storage errors are named by, never their message (it may quote what was stored). */
 const errorName = (err: unknown): string | undefined => {
@@ -133,7 +128,9 @@ export function persistSession<TUser>(store: SessionStore<TUser>, options?: Pers
   // instead of presenting a refresh token that tab may have used already.
   const unshare =
     unavailable === undefined
-      ? guardRefresh(link, (run, { clock }) => read((raw) => newer(link.state().session, raw, fields, clock.now()) ?? run(), run))
+      ? guardRefresh(link, (run, { clock }) =>
+          read((raw) => newer(link.state().session, raw, fields, clock.now(), writer.outdated) ?? run(), run),
+        )
       : undefined;
 
   return {
@@ -155,9 +152,19 @@ export function persistSession<TUser>(store: SessionStore<TUser>, options?: Pers
  * The credentials stored in `raw` when they make a usable session newer than `session`
  * (another token, living longer), as a refresh would return them; otherwise `undefined`.
  */
-function newer<TUser>(session: Session<TUser>, raw: unknown, fields: readonly PersistedField[], now: number): unknown {
-  const credentials = deserialize<TUser>(raw, fields);
+function newer<TUser>(
+  session: Session<TUser>,
+  raw: unknown,
+  fields: readonly PersistedField[],
+  now: number,
+  outdated: unknown,
+): unknown {
+  // What the storage kept when this tab's last write failed is older than its session.
+  if (raw === outdated) return undefined;
+  let credentials = deserialize<TUser>(raw, fields);
   if (typeof credentials === 'string' || session.status !== 'authenticated') return undefined;
+  // Stored a while ago, not issued now: its JWT `exp` as it is, with no clock-skew correction.
+  credentials = { ...credentials, expiresAt: credentials.expiresAt ?? jwtTime(credentials.token, 'exp') };
   let next: Session<TUser>;
   try {
     next = sessionFromRefresh(session, credentials, 'refresh', now);
@@ -167,75 +174,6 @@ function newer<TUser>(session: Session<TUser>, raw: unknown, fields: readonly Pe
   const { token, expiresAt } = next;
   const later = expiresAt === undefined || expiresAt > Math.max(now, session.expiresAt ?? 0);
   return token !== session.token && later ? credentials : undefined;
-}
-
-/**
- * Writes the stored value, in order: one write at a time, and while one is pending only
- * the latest value waits (a slow write never lands after a later one). A value the storage
- * already holds is not written again.
- */
-class Writer {
-  stopped = false;
-  /** What the storage holds as far as this knows (`undefined`: unknown). */
-  #held: string | null | undefined;
-  #busy = false;
-  #next: string | null | undefined;
-  #pending = false;
-
-  constructor(
-    readonly storage: SessionStorageLike,
-    readonly key: string,
-    readonly report: (operation: Operation, problem: StorageProblem, err?: unknown) => void,
-  ) {}
-
-  /** The storage holds `raw`, as read. */
-  known(raw: unknown): void {
-    this.#held = typeof raw === 'string' || raw === null ? raw : undefined;
-  }
-
-  write(value: string | null): void {
-    this.#next = value;
-    this.#pending = true;
-    if (!this.#busy) this.#pump();
-  }
-
-  #pump(): void {
-    while (this.#pending && !this.stopped) {
-      this.#pending = false;
-      const value = this.#next as string | null;
-      if (value === this.#held) continue;
-      const operation: Operation = value === null ? 'remove' : 'write';
-      let result: unknown;
-      try {
-        result = value === null ? this.storage.removeItem(this.key) : this.storage.setItem(this.key, value);
-      } catch (err) {
-        this.#failed(operation, err);
-        continue;
-      }
-      this.#held = value;
-      if (isThenable(result)) {
-        this.#busy = true;
-        result.then(
-          () => this.#resume(),
-          (err: unknown) => {
-            this.#failed(operation, err);
-            this.#resume();
-          },
-        );
-        return;
-      }
-    }
-  }
-
-  #resume(): void {
-    this.#busy = false;
-    this.#pump();
-  }
-
-  #failed(operation: Operation, err: unknown): void {
-    this.#held = undefined;
-    this.report(operation, 'unwritable', err);
-  }
 }
 
 export type { PersistedField };

@@ -94,6 +94,8 @@ export function syncTabs<TUser>(store: SessionStore<TUser>, options?: SyncTabsOp
     const current = store.session;
     if (message.kind === 'logout') {
       shared = null;
+      // An answer still on its way tells of a session that has ended since.
+      asking = false;
       if (current.status === 'authenticated') store.logout('remote');
       return;
     }
@@ -101,13 +103,15 @@ export function syncTabs<TUser>(store: SessionStore<TUser>, options?: SyncTabsOp
       if (current.status === 'authenticated') post({ kind: 'answer', session: serialize(current, fields) as string });
       return;
     }
-    if (message.kind === 'answer' && !asking) return;
+    // Only a login (or the answer asked for) signs a tab in: an update sent before its
+    // sender heard of a logout would bring the ended session back.
+    if (message.kind === 'answer' ? !asking : message.kind === 'update' && current.status !== 'authenticated') return;
     const credentials = deserialize<TUser>(message.session, fields);
     if (typeof credentials === 'string' || message.session === serialize(current, fields)) return;
     shared = message.session;
     asking = false;
     try {
-      if (message.kind === 'update' && current.status === 'authenticated') {
+      if (message.kind === 'update') {
         // The fields a message carries are the whole session: one it leaves out is cleared.
         const changes: Record<string, unknown> = { token: credentials.token };
         for (const field of fields) changes[field] = credentials[field];
