@@ -71,21 +71,31 @@ export function withSessionInterceptor(options: SessionInterceptorOptions = {}):
   return makeEnvironmentProviders([{ provide: SESSION_INTERCEPTOR_OPTIONS, useValue: options }]);
 }
 
-/** One binding per root injector: the interceptor's view of the store, and its origin policy. */
-const BINDING = new InjectionToken<HttpBinding>('rx-session interceptor binding', {
-  providedIn: 'root',
-  factory: () => {
-    const store = inject(SessionStore);
-    const settings = parseInterceptorOptions(inject(SESSION_INTERCEPTOR_OPTIONS, { optional: true }) ?? {});
-    const link = linkOf(store, 'sessionInterceptor()', 'provideSessionStore()');
-    const policy = createOriginPolicy(settings.allowedOrigins, { defaults: {} });
-    return {
-      view: new SessionView(link, settings),
-      mayCarryToken: (url) => policy({ url }),
-      shouldRefresh: settings.shouldRefresh,
-    };
-  },
-});
+/** No `SESSION_INTERCEPTOR_OPTIONS` provided: the defaults. */
+const DEFAULTS: SessionInterceptorOptions = {};
+/** Per store, per options object: the interceptor's view of the store, and its origin policy. */
+const bindings = new WeakMap<SessionStore, WeakMap<SessionInterceptorOptions, HttpBinding>>();
+
+/**
+ * The binding of the nearest store and options, where the interceptor runs: an app's, or a
+ * lazy route's own (`provideSessionStore()` in its providers, with its own `HttpClient`).
+ */
+function bindingOf(store: SessionStore, options: SessionInterceptorOptions): HttpBinding {
+  let byOptions = bindings.get(store);
+  let binding = byOptions?.get(options);
+  if (binding !== undefined) return binding;
+  const settings = parseInterceptorOptions(options);
+  const link = linkOf(store, 'sessionInterceptor()', 'provideSessionStore()');
+  const policy = createOriginPolicy(settings.allowedOrigins, { defaults: {} });
+  binding = {
+    view: new SessionView(link, settings),
+    mayCarryToken: (url) => policy({ url }),
+    shouldRefresh: settings.shouldRefresh,
+  };
+  if (byOptions === undefined) bindings.set(store, (byOptions = new WeakMap()));
+  byOptions.set(options, binding);
+  return binding;
+}
 
 /**
  * The `HttpInterceptorFn` that makes `HttpClient` follow the app's {@link SessionStore}
@@ -107,7 +117,7 @@ const BINDING = new InjectionToken<HttpBinding>('rx-session interceptor binding'
  * ```
  */
 export const sessionInterceptor: HttpInterceptorFn = (request, next) => {
-  const binding = inject(BINDING);
+  const binding = bindingOf(inject(SessionStore), inject(SESSION_INTERCEPTOR_OPTIONS, { optional: true }) ?? DEFAULTS);
   const skipAuth = request.context.get(SKIP_AUTH);
   return new Observable<HttpEvent<unknown>>((out) => {
     binding.view.sync();
