@@ -168,8 +168,6 @@ export function createBinding(link: StoreLink, instance: AxiosInstance, settings
           // A retried config still carries the token its first attempt was stamped with: it goes
           // only through the fence, which stamps the current one.
           if (config.rxSessionStamp !== undefined) dropToken(view, config);
-          // Sent again by the app (`api.request(err.config)`): a new request, which may recover a 401 once.
-          if (config.rxSessionRetried !== undefined) config.rxSessionRetried = undefined;
           // An adapter of the request's own (or one set on the defaults since binding) is fenced
           // too (this binding's own fence again: the same one, from `fences`).
           if (config.adapter !== defaultFence) config.adapter = fenceFor(config.adapter);

@@ -44,7 +44,7 @@ export class AxiosExchange implements Exchange<AxiosResponse> {
   issuedIn: AbortScope | null | undefined;
   readonly skipAuth: boolean;
   readonly caller: SignalLike | undefined;
-  retried: boolean;
+  retried = false;
   readonly #host: ExchangeHost;
   readonly #view: SessionView;
   readonly #config: Tagged;
@@ -58,7 +58,6 @@ export class AxiosExchange implements Exchange<AxiosResponse> {
     this.issuedIn = config.rxSessionEpoch;
     this.skipAuth = config.skipAuth === true;
     this.caller = config.signal;
-    this.retried = config.rxSessionRetried === true;
   }
 
   mayCarryToken(): boolean {
@@ -94,7 +93,6 @@ export class AxiosExchange implements Exchange<AxiosResponse> {
     const config = this.#config;
     if (config.signal !== this.caller) untie(config); // an earlier attempt's signal: the caller's own (or none) again
     if (this.issuedIn !== undefined) config.rxSessionEpoch = this.issuedIn;
-    if (this.retried) config.rxSessionRetried = true;
     if (signal === null) return this.#real(config);
     config.signal = signal;
     const data = config.data as { getLength?: unknown } | null | undefined;

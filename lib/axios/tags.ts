@@ -14,8 +14,6 @@ export interface Tagged extends InternalAxiosRequestConfig {
   rxSessionEpoch?: AbortScope | null;
   /** What a binding stamped on this config (kept by a retried config). */
   rxSessionStamp?: Stamp;
-  /** Set on the one retry after a 401: a retried request is never retried again. */
-  rxSessionRetried?: boolean | undefined;
   redact?: string[];
 }
 
