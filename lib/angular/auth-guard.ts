@@ -2,6 +2,7 @@ import { inject, InjectionToken, makeEnvironmentProviders, type EnvironmentProvi
 import { Router, type CanActivateFn, type CanMatchFn, type UrlTree } from '@angular/router';
 import { SessionStore } from 'rx-session';
 import { optionError, optionsObject } from '../internal/options-object';
+import { storeLinks } from '../internal/store-link';
 import { PERSISTED_SESSION } from './provide-session-store';
 
 /** The settings of {@link authGuard}; see {@link withAuthGuard}. */
@@ -30,7 +31,9 @@ export function withAuthGuard(options: AuthGuardOptions = {}): EnvironmentProvid
  * A route guard (`canActivate`, `canActivateChild` or `canMatch`) that lets signed-in
  * users through and sends the others to `redirectTo` (see {@link withAuthGuard}; default
  * `'/login'`). With {@link withPersistedSession}, it first waits for the stored session to
- * be read, so a reload of a guarded page stays on it.
+ * be read, so a reload of a guarded page stays on it. A session whose token has expired on a
+ * store without `refresh` (its timer fired late: a machine that slept) ends then, with
+ * `logout('expired')`, and is sent to `redirectTo` too.
  *
  * @example
  * ```ts
@@ -42,6 +45,10 @@ export const authGuard: CanActivateFn & CanMatchFn = () => {
   const router = inject(Router);
   const persisted = inject(PERSISTED_SESSION, { optional: true });
   const { redirectTo } = inject(AUTH_GUARD_OPTIONS, { optional: true }) ?? { redirectTo: '/login' };
-  const decide = (): boolean | UrlTree => store.session.status === 'authenticated' || router.parseUrl(redirectTo);
+  const decide = (): boolean | UrlTree => {
+    // A session whose expiry timer fired late (a machine that slept) ends now, as a request would end it.
+    storeLinks.get(store)?.expire();
+    return store.session.status === 'authenticated' || router.parseUrl(redirectTo);
+  };
   return persisted === null || !persisted.restoring ? decide() : persisted.ready.then(decide);
 };

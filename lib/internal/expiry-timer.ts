@@ -78,6 +78,12 @@ export class ExpiryTimer<TUser> {
     this.#wait(planned, true);
   }
 
+  /** Without a `refresh`: ends now a session the clock says has expired (its timer fired late: a machine that slept). */
+  overdue(): void {
+    const planned = this.#planned;
+    if (this.#settings.refresh === undefined && planned !== undefined && planned.due <= this.#settings.clock.now()) this.#due();
+  }
+
   #wait(planned: Planned, planning = false): void {
     const wait = planned.due - this.#settings.clock.now();
     if (wait > 0) {

@@ -34,7 +34,7 @@ export class Lifecycle<TUser> {
   readonly expiry: ExpiryTimer<TUser>;
   readonly refresher: RefreshCoordinator<TUser>;
   /** What a request asks of the lifecycle, through its store's `StoreLink`. */
-  readonly requests: Pick<StoreLink<TUser>, 'hold' | 'answered' | 'recover' | 'attempts'>;
+  readonly requests: Pick<StoreLink<TUser>, 'hold' | 'answered' | 'recover' | 'attempts' | 'expire'>;
   #cell: StateCell<TUser> | undefined;
 
   constructor(settings: StoreSettings<TUser>, host: LifecycleHost<TUser>) {
@@ -45,6 +45,7 @@ export class Lifecycle<TUser> {
       answered: (ticket, outcome) => gate.answered(ticket, outcome),
       recover: (signal) => refresher.recover(signal),
       attempts: refresher,
+      expire: () => this.expiry.overdue(),
     };
     this.expiry = new ExpiryTimer<TUser>(
       settings,

@@ -37,6 +37,11 @@ export interface StoreLink<TUser = unknown> {
   recover(signal: unknown): Promise<AuthenticatedSession<TUser>>;
   /** Whether the store has a `refresh` to recover with. */
   canRefresh(): boolean;
+  /**
+   * Without a `refresh`: ends now (`logout('expired')`) a session the clock says has expired,
+   * whose timer fired late (a machine that slept). For what reads the session without a request (a route guard).
+   */
+  expire(): void;
   /** Emits an event on `events$`, stamped with the store's clock (queued behind the store's own emissions). */
   event(event: Omit<SessionStorageErrorEvent, 'timestamp' | 'at'>): void;
   /** The store's refresh attempts, and what they run in (set through ./refresh-guards). */

@@ -6,6 +6,7 @@ import type { EnvironmentInjector } from '@angular/core';
 import { provideRouter, UrlTree } from '@angular/router';
 import { memoryStorage, SessionStore } from 'rx-session';
 import { authGuard, injectSession, provideSessionStore, withAuthGuard, withPersistedSession } from '../../lib/angular';
+import { virtualClock } from '../support/virtual-clock';
 
 let injector: EnvironmentInjector | undefined;
 // The router, without a browser: no DOM is needed to decide a guard.
@@ -34,6 +35,29 @@ describe('authGuard', () => {
     injector = rootInjector([provideSessionStore({}, withAuthGuard({ redirectTo: '/signin?next=profile' })), ...routing]);
     expect(String(guard())).toBe('/signin?next=profile');
     expect(() => withAuthGuard({ redirectTo: 'login' })).toThrow(/`redirectTo`/);
+  });
+
+  it('sends a user whose token expired while the machine slept to /login, ending the session, on a store without refresh', () => {
+    const clock = virtualClock();
+    injector = rootInjector([provideSessionStore({ clock }), ...routing]);
+    const store = injector.get(SessionStore);
+    const reasons: string[] = [];
+    store.logout$.subscribe(({ reason }) => reasons.push(reason));
+    store.login({ token: 't', expiresAt: clock.now() + 60_000 });
+    clock.jump(120_000); // the wall clock moved on; the expiry timer has not fired yet
+    expect(String(guard())).toBe('/login');
+    expect(store.session.status).toBe('anonymous');
+    expect(reasons).toEqual(['expired']);
+  });
+
+  it('lets a user whose token has not expired through, and does not end the session early', () => {
+    const clock = virtualClock();
+    injector = rootInjector([provideSessionStore({ clock }), ...routing]);
+    const store = injector.get(SessionStore);
+    store.login({ token: 't', expiresAt: clock.now() + 60_000 });
+    clock.jump(59_999);
+    expect(guard()).toBe(true);
+    expect(store.session.status).toBe('authenticated');
   });
 
   it('waits for the stored session to be read before deciding', async () => {
