@@ -16,6 +16,16 @@ interface Planned {
 const MAX_WAIT = 30_000;
 
 /**
+ * What an error about an expired token adds when its `expiresAt` looks like seconds: a
+ * JWT's `exp` is in seconds, and passed on as it is, it looks like a time in 1970.
+ */
+export function secondsHint(expiresAt: number): string {
+  return expiresAt < 1e11
+    ? `; \`expiresAt\` ${expiresAt} looks like seconds, not milliseconds since the epoch: multiply it by 1000`
+    : '';
+}
+
+/**
  * The one timer of a session whose expiry is known: due `refreshMargin` before it with a
  * `refresh` (a proactive refresh), else at it (the session ends).
  */
@@ -37,14 +47,9 @@ export class ExpiryTimer<TUser> {
     const { expiresAt } = session;
     const now = this.#settings.clock.now();
     if (this.#settings.refresh === undefined && expiresAt !== undefined && expiresAt <= now) {
-      // A JWT's `exp` is in seconds: passed on as it is, it looks like a time in 1970.
-      const hint =
-        expiresAt < 1e11
-          ? `; \`expiresAt\` ${expiresAt} looks like seconds, not milliseconds since the epoch: multiply it by 1000`
-          : '';
       throw new SessionError(
         'EXPIRED',
-        `\`${api}\` got a token that expired ${Math.round(now - expiresAt)} ms ago, with no \`refresh\` option to renew it${hint}`,
+        `\`${api}\` got a token that expired ${Math.round(now - expiresAt)} ms ago, with no \`refresh\` option to renew it${secondsHint(expiresAt)}`,
       );
     }
   }

@@ -3,6 +3,7 @@ import { isSessionError, SessionError } from '../errors';
 import { when } from '../events';
 import { needsSession, sessionFromRefresh, type AuthenticatedSession } from '../session';
 import type { StoreSettings } from '../store-options';
+import { secondsHint } from './expiry-timer';
 import { Latch } from './latch';
 import type { LifecycleHost } from './lifecycle';
 import type { ProbeGate } from './probe-gate';
@@ -201,7 +202,7 @@ export class RefreshCoordinator<TUser> {
       try {
         next = sessionFromRefresh(session, value, 'refresh', clock.now());
         if (next.expiresAt !== undefined && next.expiresAt <= clock.now()) {
-          throw new SessionError('REFRESH_FAILED', 'The refresh call returned an expired token');
+          throw new SessionError('REFRESH_FAILED', `The refresh call returned an expired token${secondsHint(next.expiresAt)}`);
         }
       } catch (err) {
         const error = isSessionError(err, 'REFRESH_FAILED')

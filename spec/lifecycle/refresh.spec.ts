@@ -377,6 +377,24 @@ describe('failure policy', () => {
     expect(isSessionError(await rejection(b), 'REFRESH_FAILED')).toBe(true);
     expect(store.session.status).toBe('anonymous');
   });
+
+  it('a refresh that returns expiresAt in seconds (a JWT exp passed on as it is) fails with a message that says so', async () => {
+    const { store, calls, clock } = setup();
+    store.login('old');
+    const refreshed = store.refresh();
+    await settle();
+    const seconds = Math.floor(clock.now() / 1000) + 3600;
+    calls[0]?.resolve({ token: 'new', expiresAt: seconds });
+    const err = await rejection(refreshed);
+    expect(isSessionError(err, 'REFRESH_FAILED')).toBe(true);
+    expect((err as Error).message).toContain(`\`expiresAt\` ${seconds} looks like seconds, not milliseconds`);
+    // A millisecond expiry in the past gets no such hint.
+    store.login('again');
+    const stale = store.refresh();
+    await settle();
+    calls[1]?.resolve({ token: 'stale', expiresAt: clock.now() - 1 });
+    expect((await rejection(stale)) as Error).toHaveProperty('message', 'The refresh call returned an expired token');
+  });
 });
 
 describe('epoch fencing', () => {
