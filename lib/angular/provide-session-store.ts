@@ -44,7 +44,7 @@ export function provideSessionStore<TUser = unknown>(
   options?: SessionStoreOptions<TUser>,
   ...features: EnvironmentProviders[]
 ): EnvironmentProviders {
-  parseStoreOptions<TUser>(options ?? {});
+  parseStoreOptions<TUser>(options);
   return makeEnvironmentProviders([
     {
       provide: SessionStore,

@@ -100,6 +100,8 @@ describe('sessionInterceptor over HttpClient', () => {
     expect(() => withSessionInterceptor({ header: 'bad header' })).toThrow(/`header`/);
     expect(() => withSessionInterceptor({ shouldRefresh: 1 as never })).toThrow(/`shouldRefresh`/);
     expect(() => provideSessionStore({ refresh: 'no' as never })).toThrow(TypeError);
+    // Checked when provided, as `new SessionStore(null)` would refuse it, not at the first injection.
+    expect(() => provideSessionStore(null as never)).toThrow(/options must be an object; got null/);
   });
 });
 
