@@ -11,7 +11,7 @@ import { sessionCancel } from './delivery';
 import { headerOf, removeHeader, stampHeader } from './headers';
 import { replayable } from '../request/store-of';
 import { asCallerSees, waitFor } from './recovery';
-import type { RedirectGuards } from './redirect-guard';
+import { unguard, type RedirectGuards } from './redirect-guard';
 import { sendMeasured, untie } from './send-tied';
 import type { Stamp, Tagged } from './tags';
 
@@ -181,8 +181,9 @@ export class AxiosExchange implements Exchange<AxiosResponse> {
   }
 }
 
-/** Removes the session's token (current, recent, or stamped on this config); keeps any other value. */
+/** Removes the session's token (current, recent, or stamped on this config), and any redirect guard; keeps any other value. */
 export function dropToken(view: SessionView, config: Tagged): void {
+  unguard(config); // sent without the token: no guard (an earlier send's would read that request's signal)
   const headers = config.headers;
   // A config another binding stamped under another header (moved here, or re-sent after
   // a re-bind with another `header`): that token goes too.

@@ -71,3 +71,16 @@ export function redirectGuards(
     },
   };
 }
+
+/**
+ * Puts a config's own hook (or none) back in place of a guard it brings from an earlier
+ * send: one that will not carry the token needs none, and an old guard would stop its
+ * redirects once that earlier request was cancelled.
+ */
+export function unguard(config: InternalAxiosRequestConfig): void {
+  const hook = config.beforeRedirect;
+  if (hook == null || !ownHooks.has(hook)) return;
+  const own = ownHooks.get(hook);
+  if (own === undefined) delete config.beforeRedirect;
+  else config.beforeRedirect = own;
+}
