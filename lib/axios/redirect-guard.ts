@@ -50,7 +50,7 @@ export function redirectGuards(
       // the throw into the request's error; its caller already has the cancel.
       const signal = config.signal as { aborted?: boolean; reason?: unknown } | undefined;
       if (signal?.aborted === true) {
-        throw signal.reason instanceof Error ? signal.reason : new CanceledError(undefined, undefined, config);
+        throw signal.reason instanceof Error ? signal.reason : new CanceledError(undefined, config);
       }
     };
     ownHooks.set(guard, own);
