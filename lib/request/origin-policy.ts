@@ -141,9 +141,10 @@ export function createOriginPolicy(
     const maybeAbsolute = url.charCodeAt(0) !== 47 || url.charCodeAt(1) === 47;
     const replacesBase = typeof raw === 'string' && maybeAbsolute && ABSOLUTE_URL.test(url) && config.allowAbsoluteUrls !== false;
     if (base != null && base !== '' && (raw == null || (typeof raw === 'string' && !replacesBase))) {
-      // "<base>/<url>" goes to baseURL's origin, allowed by definition for the instance's own.
+      // "<base>/<url>" goes to baseURL's origin, allowed by definition for the instance's own;
+      // unless the page's <base href> points elsewhere: a relative baseURL then goes there.
       // eslint-disable-next-line @typescript-eslint/no-base-to-string -- as `url` above
-      return base === client.defaults.baseURL || allowed(targetOf(String(base)));
+      return (base === client.defaults.baseURL && documentBaseTarget() === RELATIVE) || allowed(targetOf(String(base)));
     }
     return allowed(targetOf(url));
   };

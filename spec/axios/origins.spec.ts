@@ -172,6 +172,27 @@ describe('the token goes only to allowed origins', () => {
       }
     });
 
+    it('withholds the token where the page’s <base href> sends a relative instance baseURL', async () => {
+      const g = globalThis as { location?: unknown; document?: unknown };
+      const page = { baseURI: 'https://cdn.other.example/' };
+      g.location = { origin: 'https://app.example.com', protocol: 'https:' };
+      g.document = page;
+      try {
+        // axios joins '/api' and 'me': the browser resolves '/api/me' against the <base href>.
+        const carries = bound('/api');
+        expect(await carries('me')).toBe(false);
+        expect(await carries('/me', { baseURL: '/api' })).toBe(false);
+        page.baseURI = 'https://app.example.com/sub/';
+        expect(await carries('me')).toBe(true);
+        const allowed = bound('/api', ['https://cdn.other.example']);
+        page.baseURI = 'https://cdn.other.example/';
+        expect(await allowed('me')).toBe(true);
+      } finally {
+        delete g.location;
+        delete g.document;
+      }
+    });
+
     it('cannot be fooled by the host it resolves relative URLs against', async () => {
       const carries = bound(undefined);
       expect(await carries('http://a.rx-session.invalid/x')).toBe(false);

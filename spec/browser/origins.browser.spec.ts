@@ -160,6 +160,31 @@ describe.each<Adapter>(['xhr', 'fetch'])('the token and other origins, with the 
     expect(oth.seen).toEqual([]);
   });
 
+  test('a relative baseURL that the page’s <base href> sends to the other origin carries no token there', async () => {
+    const { server: srv, other: oth, tab: t } = setup();
+    const token = `tok-${adapter}-base-href`;
+    const path = `/api/x?case=${adapter}-base-href`;
+    await t.page.evaluate((href) => {
+      const base = document.createElement('base');
+      base.href = href;
+      document.head.append(base);
+    }, `${oth.origin}/`);
+    let result: Outcome;
+    try {
+      result = await probe({ adapter, token, baseURL: '/api', url: `x?case=${adapter}-base-href` });
+    } finally {
+      await t.page.evaluate(() => document.querySelectorAll('base').forEach((b) => b.remove()));
+    }
+
+    // The browser resolved '/api/x' against the <base href>: the other origin answered...
+    expect(result).toMatchObject({ ok: true, status: 200, transport, data: { authorization: null, path } });
+    // ...with one simple GET, no preflight (a token would need one), no token.
+    expect(oth.seen.map((r) => ({ method: r.method, path: r.path, authorization: r.authorization }))).toEqual([
+      { method: 'GET', path, authorization: undefined },
+    ]);
+    expect(srv.requestsTo('/api/x')).toEqual([]);
+  });
+
   test('allowedOrigins: an absolute URL to the other origin receives the token', async () => {
     const { server: srv, other: oth } = setup();
     const token = `tok-${adapter}-allowed`;
