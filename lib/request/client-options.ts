@@ -32,7 +32,8 @@ export function parseClientOptions(api: string, options: unknown, keys: readonly
   return {
     header,
     scheme,
-    allowedOrigins: new Set(allowedOrigins.map((entry: unknown, i) => parseAllowedOrigin(entry, i, api))),
+    // `Array.from`, not `map`: a hole is checked (and refused) as `undefined`, not skipped.
+    allowedOrigins: new Set(Array.from(allowedOrigins, (entry: unknown, i) => parseAllowedOrigin(entry, i, api))),
   };
 }
 

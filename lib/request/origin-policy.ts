@@ -40,8 +40,12 @@ export function parseAllowedOrigin(entry: unknown, index: number, api = 'bindAxi
   if (typeof entry === 'string') {
     try {
       const url = new URL(entry);
-      // Only a scheme, host and port: no path, query, fragment or userinfo.
-      const bare = (url.pathname === '/' || url.pathname === '') && url.search + url.hash + url.username + url.password === '';
+      // Only a scheme, host and port: no path, query, fragment or userinfo; nor a wildcard,
+      // which the parser keeps as a literal `*` that no request's host would ever match.
+      const bare =
+        (url.pathname === '/' || url.pathname === '') &&
+        url.search + url.hash + url.username + url.password === '' &&
+        !url.hostname.includes('*');
       if (bare && url.origin !== 'null') origin = url.origin;
     } catch {
       // not an absolute URL

@@ -365,6 +365,12 @@ describe('bindAxios', () => {
   });
 
   describe('bad input', () => {
+    /** `[a, <hole>, b]`: what `[a, , b]` makes. */
+    const sparse = (a: string, b: string): string[] => {
+      const list = [a];
+      list[2] = b;
+      return list;
+    };
     let store: SessionStore;
     let api: AxiosInstance;
     beforeEach(() => {
@@ -382,6 +388,8 @@ describe('bindAxios', () => {
       [{ allowedOrigins: ['https://a.com/path'] }, /`allowedOrigins\[0\]`/],
       [{ allowedOrigins: ['not a url'] }, /`allowedOrigins\[0\]`/],
       [{ allowedOrigins: ['https://ok.com', 3] }, /`allowedOrigins\[1\]`/],
+      [{ allowedOrigins: ['https://*.example.com'] }, /`allowedOrigins\[0\]`/],
+      [{ allowedOrigins: sparse('https://ok.com', 'https://also.ok.com') }, /`allowedOrigins\[1\]`/],
       [{ allowedOrigin: ['https://a.com'] }, /unknown option `allowedOrigin`/],
     ])('refuses %j with a TypeError naming the option', (options, message) => {
       expect(() => bindAxios(store, api, options as never)).toThrow(TypeError);

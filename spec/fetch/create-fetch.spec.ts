@@ -307,6 +307,8 @@ describe('createFetch', () => {
       ['`allowedOrigins`', { allowedOrigins: 'https://x.com' }],
       ['`allowedOrigins[1]`', { allowedOrigins: ['https://x.com', 'https://y.com/path'] }],
       ['`allowedOrigins[0]`', { allowedOrigins: ['not a url'] }],
+      ['`allowedOrigins[0]`', { allowedOrigins: ['https://*.x.com'] }],
+      ['`allowedOrigins[1]`', { allowedOrigins: Object.assign(['https://x.com'], { 2: 'https://y.com' }) }],
       ['`baseURL`', { baseURL: '/relative' }],
       ['`baseURL`', { baseURL: 'ftp://files.x.com/' }],
       ['`baseURL`', { baseURL: 42 }],
