@@ -12,6 +12,8 @@
 
 // axios' isAbsoluteURL: whether `url` replaces `baseURL`.
 const ABSOLUTE_URL = /^([a-z][a-z\d+\-.]*:)?\/\//i;
+// An absolute URL with its scheme: a page's <base href> changes nothing about where it goes.
+const WITH_SCHEME = /^[a-z][a-z\d+\-.]*:\/\//i;
 // Certainly relative to the parser too: empty, a query or fragment, a path with one
 // leading slash, or a plain path segment (no scheme: no `:` before the first `/?#`).
 const PLAINLY_RELATIVE = /^(?:$|[?#]|\/(?![/\\\t\n\r])|[\w.~%-]+(?:[/?#]|$))/;
@@ -111,6 +113,9 @@ export function createOriginPolicy(
   client: { readonly defaults: { readonly baseURL?: unknown } },
 ): (config: UrlConfig) => boolean {
   const cache = new Map<string, Target>();
+  // The last instance baseURL seen that names its scheme: a page's <base href> cannot
+  // move it, so the (DOM) look at the document's base is skipped for it.
+  let fixedBase: unknown;
 
   function targetOf(url: string): Target {
     if (PLAINLY_RELATIVE.test(url)) return RELATIVE;
@@ -147,8 +152,13 @@ export function createOriginPolicy(
     if (base != null && base !== '' && (raw == null || (typeof raw === 'string' && !replacesBase))) {
       // "<base>/<url>" goes to baseURL's origin, allowed by definition for the instance's own;
       // unless the page's <base href> points elsewhere: a relative baseURL then goes there.
+      if (base === client.defaults.baseURL) {
+        if (base === fixedBase) return true;
+        if (typeof base === 'string' && WITH_SCHEME.test(base)) return ((fixedBase = base), true);
+        if (documentBaseTarget() === RELATIVE) return true;
+      }
       // eslint-disable-next-line @typescript-eslint/no-base-to-string -- as `url` above
-      return (base === client.defaults.baseURL && documentBaseTarget() === RELATIVE) || allowed(targetOf(String(base)));
+      return allowed(targetOf(String(base)));
     }
     return allowed(targetOf(url));
   };

@@ -154,30 +154,32 @@ describe('the token goes only to allowed origins', () => {
       expect(authOf(fake.sent[0])).toBeUndefined();
     });
 
-    it('follows the page’s <base href>: relative URLs that it sends elsewhere carry no token', async () => {
+    /** Runs `body` on a fake page of https://app.example.com whose base URI it may change. */
+    async function onPage(baseURI: string, body: (page: { baseURI: string }) => Promise<void>): Promise<void> {
       const g = globalThis as { location?: unknown; document?: unknown };
-      const page = { baseURI: 'https://app.example.com/' };
+      const page = { baseURI };
       g.location = { origin: 'https://app.example.com', protocol: 'https:' };
       g.document = page;
       try {
+        await body(page);
+      } finally {
+        delete g.location;
+        delete g.document;
+      }
+    }
+
+    it('follows the page’s <base href>: relative URLs that it sends elsewhere carry no token', () =>
+      onPage('https://app.example.com/', async (page) => {
         const carries = bound(undefined);
         expect(await carries('/me')).toBe(true);
         page.baseURI = 'https://cdn.other.example/';
         expect(await carries('/me')).toBe(false);
         page.baseURI = 'https://app.example.com/sub/';
         expect(await carries('/me')).toBe(true);
-      } finally {
-        delete g.location;
-        delete g.document;
-      }
-    });
+      }));
 
-    it('withholds the token where the page’s <base href> sends a relative instance baseURL', async () => {
-      const g = globalThis as { location?: unknown; document?: unknown };
-      const page = { baseURI: 'https://cdn.other.example/' };
-      g.location = { origin: 'https://app.example.com', protocol: 'https:' };
-      g.document = page;
-      try {
+    it('withholds the token where the page’s <base href> sends a relative instance baseURL', () =>
+      onPage('https://cdn.other.example/', async (page) => {
         // axios joins '/api' and 'me': the browser resolves '/api/me' against the <base href>.
         const carries = bound('/api');
         expect(await carries('me')).toBe(false);
@@ -187,11 +189,21 @@ describe('the token goes only to allowed origins', () => {
         const allowed = bound('/api', ['https://cdn.other.example']);
         page.baseURI = 'https://cdn.other.example/';
         expect(await allowed('me')).toBe(true);
-      } finally {
-        delete g.location;
-        delete g.document;
-      }
-    });
+      }));
+
+    it('gives the token to an absolute instance baseURL whatever the page’s <base href>, and follows a baseURL changed later', () =>
+      onPage('https://cdn.other.example/', async () => {
+        const store = new SessionStore({ initial: 'tok' });
+        const fake = fakeAdapter();
+        const api = axios.create({ adapter: fake.adapter, baseURL: 'https://api.example.com' });
+        bindAxios(store, api);
+        await api.get('/me');
+        api.defaults.baseURL = '/api';
+        await api.get('/me');
+        api.defaults.baseURL = 'https://api.example.com/v2';
+        await api.get('/me');
+        expect(fake.sent.map((c) => authOf(c))).toEqual(['Bearer tok', undefined, 'Bearer tok']);
+      }));
 
     it('cannot be fooled by the host it resolves relative URLs against', async () => {
       const carries = bound(undefined);
