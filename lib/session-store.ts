@@ -74,7 +74,8 @@ export class SessionStore<TUser = unknown> {
   declare readonly refreshing$: Observable<boolean>;
   /**
    * What happens to the session, for logging and analytics: `login`, `update`, `refresh`,
-   * `refresh-error` and `logout`, each with a timestamp. Does not replay; never carries a
+   * `refresh-error`, `logout` and (from `persistSession()`) `storage-error`, each with a
+   * timestamp. Does not replay; never carries a
    * token's value.
    */
   declare readonly events$: Observable<SessionEvent>;
@@ -185,9 +186,12 @@ export class SessionStore<TUser = unknown> {
   /**
    * Signs out: aborts every in-flight request of the epoch on every bound instance, then
    * emits the anonymous session and once on `logout$` (subscribers find those requests'
-   * signals already aborted). Requests cancelled this way reject with axios'
-   * `CanceledError`, whose `config.signal.reason` is a `SessionError('SESSION_ENDED')`
-   * carrying `reason`.
+   * signals already aborted). Requests cancelled this way reject as their client rejects
+   * a cancelled request: axios with a `CanceledError` (its `config.signal.reason` is the
+   * `SessionError`), `createFetch()` with the `SessionError('SESSION_ENDED')` itself
+   * (as an aborted `fetch` rejects with its signal's reason), Angular's `HttpClient` with
+   * an `HttpErrorResponse` (`status: 0`) whose `error` is it. Each carries `reason`, and
+   * `getSessionEnd(err)` finds it in all three.
    *
    * Idempotent: when already signed out it does nothing.
    *
