@@ -42,10 +42,11 @@ export function parseAllowedOrigin(entry: unknown, index: number, api = 'bindAxi
   if (typeof entry === 'string') {
     try {
       const url = new URL(entry);
-      // Only a scheme, host and port: no path, query, fragment or userinfo; nor a wildcard,
-      // which the parser keeps as a literal `*` that no request's host would ever match.
+      // Only an http(s) scheme, host and port: no path, query, fragment or userinfo; nor a
+      // wildcard, which the parser keeps as a literal `*` that no request's host would match.
       const bare =
-        (url.pathname === '/' || url.pathname === '') &&
+        /^https?:$/.test(url.protocol) &&
+        url.pathname === '/' &&
         url.search + url.hash + url.username + url.password === '' &&
         !url.hostname.includes('*');
       if (bare && url.origin !== 'null') origin = url.origin;
@@ -55,7 +56,7 @@ export function parseAllowedOrigin(entry: unknown, index: number, api = 'bindAxi
   }
   if (origin === undefined) {
     throw new TypeError(
-      `\`${api}\` option \`allowedOrigins[${index}]\` must be a scheme, host and optional port such as 'https://api.example.com'; ` +
+      `\`${api}\` option \`allowedOrigins[${index}]\` must be an http(s) scheme, host and optional port such as 'https://api.example.com'; ` +
         `got ${typeof entry === 'string' ? `'${entry}'` : typeof entry}`,
     );
   }

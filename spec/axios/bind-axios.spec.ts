@@ -389,6 +389,8 @@ describe('bindAxios', () => {
       [{ allowedOrigins: ['not a url'] }, /`allowedOrigins\[0\]`/],
       [{ allowedOrigins: ['https://ok.com', 3] }, /`allowedOrigins\[1\]`/],
       [{ allowedOrigins: ['https://*.example.com'] }, /`allowedOrigins\[0\]`/],
+      [{ allowedOrigins: ['wss://api.example.com'] }, /`allowedOrigins\[0\]` must be an http\(s\) scheme/],
+      [{ allowedOrigins: ['ftp://files.example.com'] }, /`allowedOrigins\[0\]`/],
       [{ allowedOrigins: sparse('https://ok.com', 'https://also.ok.com') }, /`allowedOrigins\[1\]`/],
       [{ allowedOrigin: ['https://a.com'] }, /unknown option `allowedOrigin`/],
     ])('refuses %j with a TypeError naming the option', (options, message) => {

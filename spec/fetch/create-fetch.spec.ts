@@ -308,6 +308,7 @@ describe('createFetch', () => {
       ['`allowedOrigins[1]`', { allowedOrigins: ['https://x.com', 'https://y.com/path'] }],
       ['`allowedOrigins[0]`', { allowedOrigins: ['not a url'] }],
       ['`allowedOrigins[0]`', { allowedOrigins: ['https://*.x.com'] }],
+      ['`allowedOrigins[0]`', { allowedOrigins: ['ws://x.com'] }],
       ['`allowedOrigins[1]`', { allowedOrigins: Object.assign(['https://x.com'], { 2: 'https://y.com' }) }],
       ['`baseURL`', { baseURL: '/relative' }],
       ['`baseURL`', { baseURL: 'ftp://files.x.com/' }],
