@@ -84,7 +84,8 @@ function tiedPrototype(proto: object): object {
         let watched = streams.get(this);
         if (watched !== undefined) return watched;
         const stream = body.call(this) as ReadableStream<Uint8Array> | null;
-        const signal = ties.get(this);
+        // A clone's stream too: its reads answer to its original's session.
+        const signal = tieOf(this);
         if (signal === undefined || typeof stream?.getReader !== 'function') return stream;
         streams.set(this, (watched = watch(stream, signal, () => untie(this, signal))));
         return watched;

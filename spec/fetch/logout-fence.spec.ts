@@ -242,6 +242,18 @@ describe('logout is a fence for createFetch (over the wire)', () => {
     expect(thrown).toBe(reason);
   });
 
+  it('errors the body stream of a clone() read after logout, though its original was read before it', async () => {
+    store.login('t');
+    const res = await api('/me');
+    const copy = res.clone();
+    expect(JSON.parse(await res.text())).toMatchObject({ path: '/me' }); // settles the request: logout aborts nothing
+    store.logout();
+    const body = copy.body;
+    if (body === null) throw new Error('expected a body');
+    const read = await settledTo(body.getReader().read());
+    expect(endedWith(read)?.reason).toBe('user');
+  });
+
   it('reads a clone() as the original while the session lasts, and the original still settles the request', async () => {
     store.login('t');
     const res = await api('/me');
