@@ -87,7 +87,8 @@ function tiedPrototype(proto: object): object {
         // A clone's stream too: its reads answer to its original's session.
         const signal = tieOf(this);
         if (signal === undefined || typeof stream?.getReader !== 'function') return stream;
-        streams.set(this, (watched = watch(stream, signal, () => untie(this, signal))));
+        const source = (): ReadableStream<Uint8Array> => body.call(this) as ReadableStream<Uint8Array>;
+        streams.set(this, (watched = watch(source, signal, () => untie(this, signal))));
         return watched;
       },
     };
@@ -107,12 +108,13 @@ function getterOf(proto: object | null, name: string): (() => unknown) | undefin
 }
 
 /**
- * `source` as a stream of the same bytes that calls `done` when it ends, errors or is
- * cancelled, and errors with the session's reason once the session has ended. It takes
- * `source`'s reader only at the first read, so that looking at `response.body` does not
- * lock it (`text()` still works after).
+ * The stream `source()` gives as a stream of the same bytes that calls `done` when it ends,
+ * errors or is cancelled, and errors with the session's reason once the session has ended.
+ * It asks for `source()` and takes its reader only at the first read, so that looking at
+ * `response.body` does not lock it (`text()` still works after), and a `clone()` meanwhile
+ * (which puts a branch of a tee in its place) leaves it readable.
  */
-function watch(source: ReadableStream<Uint8Array>, signal: RequestSignal, done: () => void): ReadableStream<Uint8Array> {
+function watch(source: () => ReadableStream<Uint8Array>, signal: RequestSignal, done: () => void): ReadableStream<Uint8Array> {
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   return new ReadableStream({
     type: 'bytes',
@@ -120,7 +122,7 @@ function watch(source: ReadableStream<Uint8Array>, signal: RequestSignal, done: 
       try {
         const ended = signal.sessionEnded();
         if (ended !== undefined) throw ended;
-        reader ??= source.getReader();
+        reader ??= source().getReader();
         for (;;) {
           const chunk = await reader.read();
           if (chunk.done) {
@@ -142,7 +144,7 @@ function watch(source: ReadableStream<Uint8Array>, signal: RequestSignal, done: 
     },
     cancel(reason) {
       done();
-      return (reader ?? source).cancel(reason);
+      return (reader ?? source()).cancel(reason);
     },
   });
 }

@@ -254,6 +254,17 @@ describe('logout is a fence for createFetch (over the wire)', () => {
     expect(endedWith(read)?.reason).toBe('user');
   });
 
+  it('reads response.body after a look at it and a clone(), as fetch does', async () => {
+    store.login('t');
+    const res = await api('/me');
+    expect(res.body).not.toBeNull();
+    const copy = res.clone();
+    const text = await new Response(res.body).text();
+    expect(JSON.parse(text)).toMatchObject({ path: '/me' });
+    expect(await copy.text()).toBe(text);
+    expect(store.inFlight).toBe(0);
+  });
+
   it('reads a clone() as the original while the session lasts, and the original still settles the request', async () => {
     store.login('t');
     const res = await api('/me');
