@@ -84,10 +84,10 @@ export function persistSession<TUser>(store: SessionStore<TUser>, options?: Pers
   };
 
   const restore = (raw: unknown): void => {
-    if (raw == null) {
-      writer.known(null);
-      return;
-    }
+    // What is stored as it is: a field no longer kept (a refresh token, after `fields` was
+    // narrowed) is written out by the first write, which follows.
+    writer.known(raw ?? null);
+    if (raw == null) return;
     const credentials = deserialize<TUser>(raw, fields);
     let problem: StorageProblem | undefined;
     if (typeof credentials === 'string') {
@@ -95,7 +95,6 @@ export function persistSession<TUser>(store: SessionStore<TUser>, options?: Pers
     } else {
       try {
         store.login(credentials, { restored: true });
-        writer.known(serialize(store.session, fields));
         return;
       } catch (err) {
         // Expired, on a store that cannot refresh: nothing to restore, and nothing wrong.
@@ -103,7 +102,6 @@ export function persistSession<TUser>(store: SessionStore<TUser>, options?: Pers
       }
     }
     if (problem !== undefined) report('read', problem);
-    writer.known(raw);
     writer.write(null);
   };
 
