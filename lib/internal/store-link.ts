@@ -92,6 +92,11 @@ export interface StoreState<TUser = unknown> {
   readonly session: Session<TUser>;
   /** Its epoch's scope, which its requests are tied to; `null` while anonymous. */
   readonly scope: AbortScope | null;
+  /**
+   * Set by `syncTabs()` when it hears of another tab's logout in this state: a stored
+   * session `persistSession()` is still reading (an async storage) has ended, and is not restored.
+   */
+  heardLogout?: true;
 }
 
 /** A binding registered with a store. */

@@ -73,8 +73,9 @@ export function persistSession<TUser>(store: SessionStore<TUser>, options?: Pers
 
   const finish = (raw: unknown): Session<TUser> => {
     if (!stopped) {
-      // A session put in place meanwhile (a login while an async storage was read) wins.
-      if (link.state() === before && before.session.status !== 'authenticated') restore(raw);
+      // A session put in place meanwhile (a login while an async storage was read) wins, and
+      // so does another tab's logout heard meanwhile (`syncTabs()`): what was read has ended.
+      if (link.state() === before && before.session.status !== 'authenticated' && !before.heardLogout) restore(raw);
       else writer.known(raw);
       following = store.session$.subscribe((session) => writer.write(serialize(session, fields)));
     }

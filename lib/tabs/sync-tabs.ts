@@ -97,6 +97,7 @@ export function syncTabs<TUser>(store: SessionStore<TUser>, options?: SyncTabsOp
       // An answer still on its way tells of a session that has ended since.
       asking = false;
       if (current.status === 'authenticated') store.logout('remote');
+      link.state().heardLogout = true;
       return;
     }
     if (message.kind === 'ask') {
