@@ -118,6 +118,16 @@ export class HttpExchange implements Exchange<HttpResponse<unknown>> {
     return new HttpErrorResponse({ error, status: 0, statusText: 'Session ended', url: this.#request.urlWithParams });
   }
 
+  /**
+   * What the caller gets instead of an outcome that comes as the request's session ends
+   * (a logout between the protocol's last look and the delivery): the session's end, if it
+   * ended; `undefined` otherwise, and for a request not tied to a session.
+   */
+  endedMeanwhile(): unknown {
+    const scope = this.skipAuth ? null : this.issuedIn;
+    return scope?.ended === true ? this.ended(scope.endedWith) : undefined;
+  }
+
   verdict(outcome: Outcome<HttpResponse<unknown>>): ProbeOutcome {
     if (outcome.ok) return 'ok';
     const { error } = outcome;

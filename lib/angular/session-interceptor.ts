@@ -1,7 +1,7 @@
 import { HttpContextToken, type HttpErrorResponse, type HttpEvent, type HttpInterceptorFn } from '@angular/common/http';
 import { InjectionToken, inject, makeEnvironmentProviders, type EnvironmentProviders } from '@angular/core';
 import { Observable } from 'rxjs';
-import { SessionStore } from 'rx-session';
+import { getSessionEnd, SessionStore } from 'rx-session';
 import { functionOption, parseClientOptions, type ClientSettings } from '../request/client-options';
 import { createOriginPolicy } from '../request/origin-policy';
 import { dispatch } from '../request/protocol';
@@ -122,12 +122,19 @@ export const sessionInterceptor: HttpInterceptorFn = (request, next) => {
   return new Observable<HttpEvent<unknown>>((out) => {
     binding.view.sync();
     const exchange = new HttpExchange(binding, request, next, out, skipAuth);
+    // Delivered as it settles, checked once more: a logout since the protocol's last look
+    // (a microtask earlier) turns the answer into the session's end, never a success.
     dispatch(binding.view, exchange).then(
       (response) => {
+        const ended = exchange.endedMeanwhile();
+        if (ended !== undefined) {
+          out.error(ended);
+          return;
+        }
         out.next(response);
         out.complete();
       },
-      (error: unknown) => out.error(error),
+      (error: unknown) => out.error(getSessionEnd(error) === undefined ? (exchange.endedMeanwhile() ?? error) : error),
     );
     return () => exchange.cancel();
   });

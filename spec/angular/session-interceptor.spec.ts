@@ -2,10 +2,19 @@
 import { rootInjector } from './support';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { HttpClient, HttpContext, HttpErrorResponse, provideHttpClient, withFetch, withInterceptors } from '@angular/common/http';
-import type { EnvironmentInjector } from '@angular/core';
+import {
+  HttpClient,
+  HttpContext,
+  HttpErrorResponse,
+  HttpResponse,
+  provideHttpClient,
+  withFetch,
+  withInterceptors,
+  type HttpInterceptorFn,
+} from '@angular/common/http';
+import { inject, type EnvironmentInjector } from '@angular/core';
 import axios from 'axios';
-import { firstValueFrom, lastValueFrom } from 'rxjs';
+import { firstValueFrom, lastValueFrom, Observable } from 'rxjs';
 import { bindAxios, getSessionEnd, SessionStore, type SessionStoreOptions } from 'rx-session';
 import { provideSessionStore, sessionInterceptor, SKIP_AUTH, withSessionInterceptor } from '../../lib/angular';
 import { startServer, type TestServer } from '../support/test-server';
@@ -64,6 +73,52 @@ describe('sessionInterceptor over HttpClient', () => {
     // Nothing of the old session leaves afterwards.
     await firstValueFrom(http.get(`${server.origin}/after`));
     expect(server.seen.map((r) => r.authorization)).toEqual(['Bearer token-1', undefined]);
+  });
+
+  it.each([
+    ['a success', 200],
+    ['an error', 500],
+  ])('an answer (%s) settled just before a logout never reaches the caller after the logout', async (_, status) => {
+    // The backend answers at once, and the app logs out a few microtasks later: whichever
+    // microtask the logout lands in, the caller sees the answer before it, or the session's end.
+    const afterTheFence: { hops: number; end: string | undefined }[] = [];
+    for (let hops = 0; hops <= 6; hops++) {
+      let loggedOut: Promise<void> | undefined;
+      const backend: HttpInterceptorFn = () => {
+        const store = inject(SessionStore);
+        return new Observable((out) => {
+          if (status === 200) {
+            out.next(new HttpResponse({ status, body: 'of the old session' }));
+            out.complete();
+          } else {
+            out.error(new HttpErrorResponse({ status }));
+          }
+          let later = Promise.resolve();
+          for (let i = 0; i < hops; i++) later = later.then(() => undefined);
+          loggedOut = later.then(() => store.logout());
+        });
+      };
+      injector?.destroy();
+      const root = rootInjector([
+        provideSessionStore(),
+        provideHttpClient(withFetch(), withInterceptors([sessionInterceptor, backend])),
+      ]);
+      injector = root;
+      const store = root.get(SessionStore);
+      store.login('token-1');
+      const seen = await new Promise<{ status: string; end: string | undefined }>((resolve) => {
+        root
+          .get(HttpClient)
+          .get('/me', { responseType: 'text' })
+          .subscribe({
+            next: () => resolve({ status: store.session.status, end: undefined }),
+            error: (err: unknown) => resolve({ status: store.session.status, end: getSessionEnd(err)?.code }),
+          });
+      });
+      await loggedOut;
+      if (seen.status === 'anonymous' && seen.end !== 'SESSION_ENDED') afterTheFence.push({ hops, end: seen.end });
+    }
+    expect(afterTheFence).toEqual([]);
   });
 
   it('SKIP_AUTH: no token, and a logout does not cancel the request', async () => {
