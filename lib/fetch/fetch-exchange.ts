@@ -38,13 +38,16 @@ export class FetchExchange implements Exchange<Response> {
     this.#host = host;
     const { skipAuth, ...rest } = init ?? {};
     this.skipAuth = skipAuth === true;
-    this.#init = rest;
     if (isRequest(input)) {
+      // `fetch(request, init)` resets the Request's referrer and its policy when the init sets anything, and
+      // this binding always passes one: when the caller's init sets nothing, they are kept, as `fetch(request)` keeps them.
+      this.#init = Object.keys(rest).length > 0 ? rest : { referrer: input.referrer, referrerPolicy: input.referrerPolicy };
       this.#request = input;
       this.#url = input.url;
       this.#headers = new Headers(rest.headers ?? input.headers);
       this.caller = rest.signal ?? input.signal;
     } else {
+      this.#init = rest;
       const base = host.settings.baseURL;
       this.#url = base === undefined ? String(input) : resolve(String(input), base);
       this.#headers = rest.headers === undefined ? undefined : new Headers(rest.headers);

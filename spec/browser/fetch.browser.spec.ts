@@ -51,6 +51,7 @@ interface Seen {
   readonly host: string | undefined;
   readonly authorization: string | undefined;
   readonly origin: string | undefined;
+  readonly referer: string | undefined;
   /** On a preflight: `Access-Control-Request-Headers`. */
   readonly requestHeaders: string | undefined;
   readonly httpVersion: string;
@@ -120,6 +121,7 @@ async function startServers(): Promise<Servers> {
       host: header(':authority') ?? req.headers.host,
       authorization: req.headers.authorization,
       origin,
+      referer: header('referer'),
       requestHeaders: header('access-control-request-headers'),
       httpVersion: req.httpVersion,
       body: '',
@@ -512,6 +514,34 @@ describe('createFetch in headless Chromium', () => {
       ['/me?step=logout', undefined],
     ]);
     expect(srv.to('page', '/me').map((r) => r.host)).toEqual(Array(5).fill(srv.page.slice('http://'.length)));
+  });
+
+  test('a Request keeps its own referrer and referrerPolicy, as fetch(request) does', async () => {
+    const { srv, tab: t } = setup();
+
+    await t.page.evaluate(async () => {
+      const w = window as unknown as Page;
+      const store = new w.SessionStore({ initial: 'tok-referrer' });
+      const api = w.createFetch(store);
+      const requests = (step: string): Request[] => [
+        new Request(`/me?step=${step}-default`, { referrer: '/from/here' }),
+        new Request(`/me?step=${step}-origin`, { referrer: '/from/here', referrerPolicy: 'origin' }),
+        new Request(`/me?step=${step}-none`, { referrer: '/from/here', referrerPolicy: 'no-referrer' }),
+      ];
+      for (const request of requests('plain')) await w.fx.settle(fetch(request));
+      for (const request of requests('bound')) await w.fx.settle(api(request));
+      store.dispose();
+    });
+
+    const referers = srv.to('page', '/me').map((r) => [r.path, r.referer, r.authorization]);
+    expect(referers).toEqual([
+      ['/me?step=plain-default', `${srv.page}/from/here`, undefined],
+      ['/me?step=plain-origin', `${srv.page}/`, undefined],
+      ['/me?step=plain-none', undefined, undefined],
+      ['/me?step=bound-default', `${srv.page}/from/here`, 'Bearer tok-referrer'],
+      ['/me?step=bound-origin', `${srv.page}/`, 'Bearer tok-referrer'],
+      ['/me?step=bound-none', undefined, 'Bearer tok-referrer'],
+    ]);
   });
 
   test('another origin (the other server, another port) gets no token when allowedOrigins does not list it', async () => {

@@ -1,4 +1,11 @@
-import { createFetch, isSessionError, SessionStore, type CreateFetchOptions, type FetchFunction } from '../../lib/index';
+import {
+  createFetch,
+  isSessionError,
+  SessionStore,
+  type CreateFetchOptions,
+  type FetchFunction,
+  type SessionRequestInit,
+} from '../../lib/index';
 import { startServer, type TestServer } from '../support/test-server';
 import { startEchoServer, type EchoServer } from './echo-server';
 
@@ -249,6 +256,23 @@ describe('createFetch', () => {
       expect(echo.seen.map((r) => [r.method, r.headers['x-own'], r.body, r.headers.authorization])).toEqual([
         ['POST', 'yes', 'payload', undefined],
       ]);
+    });
+
+    it.each<[string, RequestInit, SessionRequestInit | undefined, string | undefined]>([
+      ['its referrer', { referrer: '/page' }, undefined, '/page'],
+      ['its referrer under its referrerPolicy', { referrer: '/page', referrerPolicy: 'origin' }, undefined, '/'],
+      ['its whole referrer under unsafe-url', { referrer: '/page', referrerPolicy: 'unsafe-url' }, undefined, '/page'],
+      ['no referrer when it names none', {}, undefined, undefined],
+      ['what fetch sends when an init comes with it', { referrer: '/page' }, { headers: { 'X-From': 'init' } }, undefined],
+    ])('sends %s in the Referer header, as fetch does', async (_, own, init, path) => {
+      const fetchApi = createFetch(store, { baseURL: echo.origin });
+      const referrer = own.referrer === undefined ? {} : { referrer: `${echo.origin}${own.referrer}` };
+      const request = (): Request => new Request(`${echo.origin}/target`, { ...own, ...referrer });
+      await (await fetch(request(), init)).text();
+      await (await fetchApi(request(), init)).text();
+      const [plain, bound] = echo.seen.map((r) => r.headers.referer);
+      expect(bound).toBe(plain);
+      expect(bound).toBe(path === undefined ? undefined : `${echo.origin}${path}`);
     });
   });
 
