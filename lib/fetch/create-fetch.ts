@@ -29,7 +29,7 @@ const ABSOLUTE_HTTP = /^https?:\/\//i;
  *
  * `skipAuth: true` in the init sends a request without the token, untied: never cancelled
  * by a logout, never held, never retried. A `Request` passed as input keeps its own method,
- * headers and body; an `init` given with it overrides them, as in `fetch`.
+ * headers, body, referrer and referrer policy; an `init` given with it overrides them, as in `fetch`.
  *
  * @throws {TypeError} for something that is not a SessionStore, or a bad option, naming it.
  * {@link SessionError} `DISPOSED`.
