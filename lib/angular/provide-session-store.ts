@@ -1,12 +1,14 @@
+import { isPlatformServer } from '@angular/common';
 import {
   DestroyRef,
   InjectionToken,
   inject,
   makeEnvironmentProviders,
+  PLATFORM_ID,
   provideEnvironmentInitializer,
   type EnvironmentProviders,
 } from '@angular/core';
-import { persistSession, SessionStore, syncTabs } from 'rx-session';
+import { memoryStorage, persistSession, SessionStore, syncTabs } from 'rx-session';
 import type { PersistedSession, PersistSessionOptions, SessionStoreOptions, SyncTabsOptions } from 'rx-session';
 import { parsePersistOptions } from '../persist/persist-options';
 import { parseStoreOptions } from '../store-options';
@@ -62,14 +64,18 @@ export function provideSessionStore<TUser = unknown>(
  * Keeps the provided store's session across reloads with `persistSession(store, options)`,
  * started with the injector and stopped when it is destroyed (options are checked now). Its handle is injectable as
  * {@link PERSISTED_SESSION}; `authGuard` waits for it to be ready.
+ *
+ * Without a `storage` option it uses `localStorage`, looked up in the browser. In server-side
+ * rendering (`PLATFORM_ID` is `'server'`) it keeps the session in memory, for that render only.
  */
 export function withPersistedSession(options?: PersistSessionOptions): EnvironmentProviders {
-  parsePersistOptions(options);
+  parsePersistOptions(inMemory(options));
   return makeEnvironmentProviders([
     {
       provide: PERSISTED_SESSION,
       useFactory: () => {
-        const persisted = persistSession(inject(SessionStore), options);
+        const onServer = isPlatformServer(inject(PLATFORM_ID, { optional: true }) ?? 'unknown');
+        const persisted = persistSession(inject(SessionStore), onServer ? inMemory(options) : options);
         inject(DestroyRef).onDestroy(() => persisted.stop());
         return persisted;
       },
@@ -81,13 +87,24 @@ export function withPersistedSession(options?: PersistSessionOptions): Environme
 /**
  * Keeps the provided store in step with the app's other tabs with `syncTabs(store, options)`,
  * started with the injector and stopped when it is destroyed (options are checked now).
+ * In server-side rendering (`PLATFORM_ID` is `'server'`) there are no tabs: it does nothing,
+ * so the renders of a server never share a session through the process's `BroadcastChannel`.
  */
 export function withTabSync(options?: SyncTabsOptions): EnvironmentProviders {
   parseSyncTabsOptions(options);
   return makeEnvironmentProviders([
     provideEnvironmentInitializer(() => {
+      if (isPlatformServer(inject(PLATFORM_ID, { optional: true }) ?? 'unknown')) return;
       const tabs = syncTabs(inject(SessionStore), options);
       inject(DestroyRef).onDestroy(() => tabs.stop());
     }),
   ]);
+}
+
+/** `options` with a memory storage when they name none: a server has no `localStorage`. Bad options pass as they are. */
+function inMemory(options: unknown): PersistSessionOptions | undefined {
+  const bare =
+    options === undefined ||
+    (typeof options === 'object' && options !== null && (options as PersistSessionOptions).storage === undefined);
+  return (bare ? { ...options, storage: memoryStorage() } : options) as PersistSessionOptions | undefined;
 }
