@@ -75,8 +75,7 @@ export class SessionStore<TUser = unknown> {
   /**
    * What happens to the session, for logging and analytics: `login`, `update`, `refresh`,
    * `refresh-error`, `logout` and (from `persistSession()`) `storage-error`, each with a
-   * timestamp. Does not replay; never carries a
-   * token's value.
+   * timestamp. Does not replay; never carries a token's value.
    */
   declare readonly events$: Observable<SessionEvent>;
 
