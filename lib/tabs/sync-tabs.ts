@@ -31,7 +31,7 @@ export interface LockManagerLike {
   request(name: string, options: { signal?: AbortSignal; steal?: boolean }, callback: () => Promise<void>): Promise<unknown>;
 }
 
-/** What `syncTabs()` returns: call it (or its `stop`) to stop following the other tabs. */
+/** What `syncTabs()` returns: call it (or its `stop`) to stop following the other tabs. `dispose()` of the store stops it too. */
 export interface TabSync {
   /** Stops following the other tabs, and telling them of this one's changes. */
   (): void;
@@ -146,7 +146,8 @@ export function syncTabs<TUser>(store: SessionStore<TUser>, options?: SyncTabsOp
     if (value === null) post({ kind: 'logout' });
     else post({ kind: epoch ? 'login' : 'update', session: value });
   };
-  const following: Subscription = store.session$.subscribe(tell);
+  // `session$` completes on `dispose()`: the channel is closed with it.
+  const following: Subscription = store.session$.subscribe({ next: tell, complete: () => stop() });
 
   if (store.session.status !== 'authenticated') {
     asking = true;

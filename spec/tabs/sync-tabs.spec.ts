@@ -188,6 +188,35 @@ describe('syncTabs: messages', () => {
     await quiet();
     expect(b.session.status).toBe('anonymous');
   });
+
+  it('closes its BroadcastChannel when the store is disposed, without telling the other tabs of a logout', async () => {
+    const Original = globalThis.BroadcastChannel;
+    const open = new Set<BroadcastChannel>();
+    globalThis.BroadcastChannel = class extends Original {
+      constructor(name: string) {
+        super(name);
+        open.add(this);
+      }
+      override close(): void {
+        open.delete(this);
+        super.close();
+      }
+    };
+    const channel = channelName();
+    let b: SessionStore;
+    try {
+      b = new SessionStore({ initial: 'shared' });
+      syncTabs(b, { channel });
+    } finally {
+      globalThis.BroadcastChannel = Original;
+    }
+    const a = tab(channel, { initial: 'shared' });
+    expect(open.size).toBe(1);
+    b.dispose();
+    expect(open.size).toBe(0);
+    await quiet();
+    expect(a.session).toMatchObject({ status: 'authenticated', token: 'shared' });
+  });
 });
 
 describe('syncTabs: its input', () => {
