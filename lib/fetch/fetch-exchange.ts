@@ -39,9 +39,10 @@ export class FetchExchange implements Exchange<Response> {
     const { skipAuth, ...rest } = init ?? {};
     this.skipAuth = skipAuth === true;
     if (isRequest(input)) {
-      // `fetch(request, init)` resets the Request's referrer and its policy when the init sets anything, and
-      // this binding always passes one: when the caller's init sets nothing, they are kept, as `fetch(request)` keeps them.
-      this.#init = Object.keys(rest).length > 0 ? rest : { referrer: input.referrer, referrerPolicy: input.referrerPolicy };
+      // `fetch(request, init)` resets the Request's referrer and its policy when the init sets anything (a member
+      // that is not `undefined`), and this binding always passes one: when the caller's sets nothing, they are kept.
+      const sets = (Object.values(rest) as unknown[]).some((value) => value !== undefined);
+      this.#init = sets ? rest : { referrer: input.referrer, referrerPolicy: input.referrerPolicy };
       this.#request = input;
       this.#url = input.url;
       this.#headers = new Headers(rest.headers ?? input.headers);

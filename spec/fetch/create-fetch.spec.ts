@@ -263,6 +263,13 @@ describe('createFetch', () => {
       ['its referrer under its referrerPolicy', { referrer: '/page', referrerPolicy: 'origin' }, undefined, '/'],
       ['its whole referrer under unsafe-url', { referrer: '/page', referrerPolicy: 'unsafe-url' }, undefined, '/page'],
       ['no referrer when it names none', {}, undefined, undefined],
+      // `undefined` members, as a caller without exactOptionalPropertyTypes may write them.
+      [
+        'its referrer when the init with it sets nothing',
+        { referrer: '/page' },
+        { signal: undefined, skipAuth: false } as unknown as SessionRequestInit,
+        '/page',
+      ],
       ['what fetch sends when an init comes with it', { referrer: '/page' }, { headers: { 'X-From': 'init' } }, undefined],
     ])('sends %s in the Referer header, as fetch does', async (_, own, init, path) => {
       const fetchApi = createFetch(store, { baseURL: echo.origin });
