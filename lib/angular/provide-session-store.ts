@@ -74,8 +74,7 @@ export function withPersistedSession(options?: PersistSessionOptions): Environme
     {
       provide: PERSISTED_SESSION,
       useFactory: () => {
-        const onServer = isPlatformServer(inject(PLATFORM_ID, { optional: true }) ?? 'unknown');
-        const persisted = persistSession(inject(SessionStore), onServer ? inMemory(options) : options);
+        const persisted = persistSession(inject(SessionStore), onServer() ? inMemory(options) : options);
         inject(DestroyRef).onDestroy(() => persisted.stop());
         return persisted;
       },
@@ -94,7 +93,7 @@ export function withTabSync(options?: SyncTabsOptions): EnvironmentProviders {
   parseSyncTabsOptions(options);
   return makeEnvironmentProviders([
     provideEnvironmentInitializer(() => {
-      if (isPlatformServer(inject(PLATFORM_ID, { optional: true }) ?? 'unknown')) return;
+      if (onServer()) return;
       const tabs = syncTabs(inject(SessionStore), options);
       inject(DestroyRef).onDestroy(() => tabs.stop());
     }),
@@ -107,4 +106,9 @@ function inMemory(options: unknown): PersistSessionOptions | undefined {
     options === undefined ||
     (typeof options === 'object' && options !== null && (options as PersistSessionOptions).storage === undefined);
   return (bare ? { ...options, storage: memoryStorage() } : options) as PersistSessionOptions | undefined;
+}
+
+/** Whether the injector renders on a server (`PLATFORM_ID` `'server'`); an injector without a platform is a browser's. */
+function onServer(): boolean {
+  return isPlatformServer(inject(PLATFORM_ID, { optional: true }) ?? 'unknown');
 }
