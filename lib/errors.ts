@@ -104,6 +104,15 @@ export function describe(value: unknown): string {
   return typeof value;
 }
 
+/**
+ * An error's `name` when it is a plain word (`QuotaExceededError`, `TypeError`), else
+ * `undefined`: what errors are told by, never their message (it may quote a token).
+ */
+export function errorName(err: unknown): string | undefined {
+  const name = (err as { name?: unknown } | null)?.name;
+  return typeof name === 'string' && /^\w{1,40}$/.test(name) ? name : undefined;
+}
+
 /** What a call on a disposed store throws. */
 export function disposed(api: string): SessionError {
   return new SessionError('DISPOSED', `\`${api}\` was called on a disposed SessionStore; create a new one`);

@@ -195,6 +195,11 @@ export class AbortScope {
   #endedWith: SessionError | undefined;
   /** Makes the reason when first asked for: most epochs end with nothing in flight, and an error's stack costs microseconds. */
   #reason: (() => SessionError) | undefined;
+  /**
+   * The id of the login this epoch began with, which tabs and the storage share; set by
+   * `persistSession()` and `syncTabs()` when they first need it (see persist/login-id.ts).
+   */
+  declare loginId?: string;
 
   /** How many requests of this epoch have not settled. */
   get size(): number {

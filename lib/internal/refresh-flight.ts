@@ -1,5 +1,5 @@
 import { timer, type Clock, type Timer } from '../clock';
-import { isSessionError, SessionError } from '../errors';
+import { errorName, isSessionError, SessionError } from '../errors';
 
 /** What a {@link RefreshFlight} needs from its store. */
 export interface FlightPlan {
@@ -201,7 +201,7 @@ function refreshFailure(cause: unknown, status: number | undefined, network: boo
       ? `with HTTP ${status}${typeof oauth === 'string' && /^[a-z_]{1,40}$/.test(oauth) ? ` ${oauth}` : ''}`
       : network
         ? `on the network${code}`
-        : `with ${typeof e.name === 'string' && /^\w{1,40}$/.test(e.name) ? e.name : 'a non-network error'}${code}`;
+        : `with ${errorName(e) ?? 'a non-network error'}${code}`;
   const next = retryIn === undefined ? '' : `; retrying in ${retryIn} ms`;
   return new SessionError('REFRESH_FAILED', `The refresh call failed ${what}${next}`);
 }

@@ -68,13 +68,10 @@ export function parsePersistOptions(options: unknown): PersistSettings {
       storage = memoryStorage();
     }
     if (storage === undefined) {
-      throw bad(
-        'storage',
-        'is needed where there is no `localStorage` (Node, server-side rendering): pass one, such as `memoryStorage()`',
-      );
+      throw bad('storage', 'is needed where there is no `localStorage` (Node): pass one, such as `memoryStorage()`');
     }
   }
-  if (!isStorage(storage)) throw bad('storage', `must have getItem, setItem and removeItem methods; got ${describe(storage)}`);
+  if (!isStorage(storage)) throw bad('storage', `must have getItem, setItem and removeItem; got ${describe(storage)}`);
   if (typeof key !== 'string' || key === '') throw bad('key', `must be a non-empty string; got ${describe(key)}`);
   return { storage, key, fields: parseFields(API, fields), unavailable };
 }

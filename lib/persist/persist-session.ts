@@ -1,14 +1,15 @@
-import { BehaviorSubject, distinctUntilChanged, type Observable, type Subscription } from 'rxjs';
-import { isSessionError } from '../errors';
-import type { StoreLink } from '../internal/store-link';
+import { BehaviorSubject, type Observable, type Subscription } from 'rxjs';
+import { errorName, isSessionError } from '../errors';
+import type { StoreLink, StoreState } from '../internal/store-link';
 import { guardRefresh } from '../internal/refresh-guards';
 import { jwtTime } from '../jwt';
 import { linkOf } from '../request/store-of';
-import { sessionFromRefresh, type Session } from '../session';
+import { sessionFromRefresh, type Credentials, type Session } from '../session';
 import type { SessionStore } from '../session-store';
 import { parsePersistOptions, type PersistSessionOptions } from './persist-options';
+import { loginId, loginStored } from './login-id';
 import { deserialize, serialize, type PersistedField } from './stored-session';
-import { isThenable, Writer, type Operation, type StorageProblem } from './writer';
+import { isThenable, writer as storageWriter, type Operation, type StorageProblem } from './writer';
 
 /** What `persistSession()` returns. */
 export interface PersistedSession<TUser = unknown> {
@@ -28,12 +29,6 @@ export interface PersistedSession<TUser = unknown> {
   /** Stops reading and writing the storage (the stored value stays). */
   stop(): void;
 }
-
-/** What storage errors are named by, never their message (it may quote what was stored). */
-const errorName = (err: unknown): string | undefined => {
-  const name = (err as { name?: unknown } | null)?.name;
-  return typeof name === 'string' && /^\w{1,40}$/.test(name) ? name : undefined;
-};
 
 /**
  * Makes a store's session survive a reload: restores the stored session now, and writes
@@ -66,7 +61,7 @@ export function persistSession<TUser>(store: SessionStore<TUser>, options?: Pers
   const restoring = new BehaviorSubject(true);
   const report = (operation: Operation, problem: StorageProblem, err?: unknown): void =>
     link.event({ type: 'storage-error', operation, problem, errorName: errorName(err) });
-  const writer = new Writer(storage, key, report);
+  const writer = storageWriter(storage, key, report);
   let stopped = false;
   let following: Subscription | undefined;
   const before = link.state();
@@ -77,7 +72,7 @@ export function persistSession<TUser>(store: SessionStore<TUser>, options?: Pers
       // so does another tab's logout heard meanwhile (`syncTabs()`): what was read has ended.
       if (link.state() === before && before.session.status !== 'authenticated' && !before.heardLogout) restore(raw);
       else writer.known(raw);
-      following = store.session$.subscribe((session) => writer.write(serialize(session, fields)));
+      following = store.session$.subscribe(() => writer.write(serialize(link.state(), fields)));
     }
     // Not completed: a late subscriber still gets `false` at once (`toSignal`, `combineLatest`).
     restoring.next(false);
@@ -95,7 +90,7 @@ export function persistSession<TUser>(store: SessionStore<TUser>, options?: Pers
       problem = credentials;
     } else {
       try {
-        store.login(credentials, { restored: true });
+        loginStored(store, link, credentials, { restored: true });
         return;
       } catch (err) {
         // Expired, on a store that cannot refresh: nothing to restore, and nothing wrong.
@@ -123,18 +118,19 @@ export function persistSession<TUser>(store: SessionStore<TUser>, options?: Pers
   const ready = Promise.resolve(unavailable === undefined ? read(finish, unreadable) : unreadable(unavailable));
 
   // Before each refresh attempt (a retry too: the answer to the last one may have been lost
-  // after the server rotated the refresh token), a newer session another tab stored is taken
-  // instead of presenting a refresh token that tab may have used already.
+  // after the server rotated the refresh token), a newer session of the same login another
+  // tab stored is taken instead of presenting a refresh token that tab may have used already.
   const unshare =
     unavailable === undefined
       ? guardRefresh(link, (run, { clock }) =>
-          read((raw) => newer(link.state().session, raw, fields, clock.now(), writer.outdated) ?? run(), run),
+          read((raw) => newer(link.state(), raw, fields, clock.now(), writer.outdated) ?? run(), run),
         )
       : undefined;
 
   return {
     ready,
-    restoring$: restoring.pipe(distinctUntilChanged()),
+    // `false` is emitted once, after `true`.
+    restoring$: restoring.asObservable(),
     get restoring() {
       return restoring.value;
     },
@@ -148,11 +144,13 @@ export function persistSession<TUser>(store: SessionStore<TUser>, options?: Pers
 }
 
 /**
- * The credentials stored in `raw` when they make a usable session newer than `session`
- * (another token, living longer), as a refresh would return them; otherwise `undefined`.
+ * The credentials stored in `raw` when they make a usable session newer than the state's
+ * (another token of the same login, living longer), as a refresh would return them;
+ * otherwise `undefined`. Another login stored there (another tab's, perhaps another user's)
+ * is no refresh of this one: this tab hears of it from `syncTabs()`, or not at all.
  */
 function newer<TUser>(
-  session: Session<TUser>,
+  { session, scope }: StoreState<TUser>,
   raw: unknown,
   fields: readonly PersistedField[],
   now: number,
@@ -160,10 +158,13 @@ function newer<TUser>(
 ): unknown {
   // What the storage kept when this tab's last write failed is older than its session.
   if (raw === outdated) return undefined;
-  let credentials = deserialize<TUser>(raw, fields);
-  if (typeof credentials === 'string' || session.status !== 'authenticated') return undefined;
+  const stored = deserialize<TUser>(raw, fields);
+  if (typeof stored === 'string' || session.status !== 'authenticated') return undefined;
+  // Another login's (a value with no id was written by hand, not by a tab: taken as this one's).
+  const { id = loginId(scope), ...rest } = stored;
+  if (id !== loginId(scope)) return undefined;
   // Stored a while ago, not issued now: its JWT `exp` as it is, with no clock-skew correction.
-  credentials = { ...credentials, expiresAt: credentials.expiresAt ?? jwtTime(credentials.token, 'exp') };
+  const credentials: Credentials<TUser> = { ...rest, expiresAt: rest.expiresAt ?? jwtTime(rest.token, 'exp') };
   let next: Session<TUser>;
   try {
     next = sessionFromRefresh(session, credentials, 'refresh', now);

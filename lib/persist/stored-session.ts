@@ -1,5 +1,7 @@
 import { optionError } from '../internal/options-object';
-import type { Credentials, Session } from '../session';
+import type { StoreState } from '../internal/store-link';
+import type { Credentials } from '../session';
+import { loginId } from './login-id';
 
 /** What `persistSession()` may keep besides the token. */
 export type PersistedField = 'refreshToken' | 'expiresAt' | 'user';
@@ -15,14 +17,24 @@ export function parseFields(api: string, fields: unknown = ALL_FIELDS): readonly
   return [...(fields as PersistedField[])];
 }
 
+/** Every key of the stored form. */
+const STORED_KEYS: readonly string[] = ['v', 'token', 'id', ...ALL_FIELDS];
+
 /** The version of the stored format: a value written by another version (or program) is not read. */
 const VERSION = 1;
 
-/** The stored form of a session: JSON of `{ v, token, …fields }`, or `null` when signed out. */
-export function serialize(session: Session, fields: readonly PersistedField[]): string | null {
+/** Credentials as stored, with the id of the login they belong to (see ./login-id). */
+export type StoredCredentials<TUser = unknown> = Credentials<TUser> & { id?: string };
+
+/**
+ * The stored form of a store's state: JSON of `{ v, token, id, …fields }` (`id` the epoch's
+ * login id), or `null` when signed out.
+ */
+export function serialize({ session, scope }: StoreState, fields: readonly PersistedField[]): string | null {
   if (session.status !== 'authenticated') return null;
-  const stored: Record<string, unknown> = { v: VERSION, token: session.token };
-  for (const field of fields) if (session[field] !== undefined) stored[field] = session[field];
+  const stored: Record<string, unknown> = { v: VERSION, token: session.token, id: loginId(scope) };
+  // (`JSON.stringify` leaves out a field that is `undefined`.)
+  for (const field of fields) stored[field] = session[field];
   return JSON.stringify(stored);
 }
 
@@ -33,7 +45,7 @@ export type ReadProblem = 'invalid-json' | 'invalid-shape';
  * The credentials in a stored value, or what is wrong with it. Only the shape is checked
  * here; `login()` validates the fields (a token with CR/LF, a bad `expiresAt`).
  */
-export function deserialize<TUser>(raw: unknown, fields: readonly PersistedField[]): Credentials<TUser> | ReadProblem {
+export function deserialize<TUser>(raw: unknown, fields: readonly PersistedField[]): StoredCredentials<TUser> | ReadProblem {
   if (typeof raw !== 'string') return 'invalid-shape';
   let parsed: unknown;
   try {
@@ -41,13 +53,12 @@ export function deserialize<TUser>(raw: unknown, fields: readonly PersistedField
   } catch {
     return 'invalid-json';
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return 'invalid-shape';
-  const stored = parsed as Record<string, unknown>;
-  if (stored.v !== VERSION || typeof stored.token !== 'string') return 'invalid-shape';
-  for (const key of Object.keys(stored)) {
-    if (key !== 'v' && key !== 'token' && !ALL_FIELDS.includes(key as PersistedField)) return 'invalid-shape';
-  }
-  const credentials: Record<string, unknown> = { token: stored.token };
+  // `null`, a number, a string or an array has no `v`.
+  const stored = (parsed ?? {}) as Record<string, unknown>;
+  const { v, token, id } = stored;
+  if (v !== VERSION || typeof token !== 'string' || (id !== undefined && typeof id !== 'string')) return 'invalid-shape';
+  if (Object.keys(stored).some((key) => !STORED_KEYS.includes(key))) return 'invalid-shape';
+  const credentials: Record<string, unknown> = { token, id };
   for (const field of fields) if (stored[field] !== undefined) credentials[field] = stored[field];
-  return credentials as unknown as Credentials<TUser>;
+  return credentials as unknown as StoredCredentials<TUser>;
 }

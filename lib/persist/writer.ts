@@ -7,79 +7,90 @@ export type Operation = SessionStorageErrorEvent['operation'];
 export const isThenable = (value: unknown): value is PromiseLike<unknown> =>
   typeof (value as { then?: unknown } | null)?.then === 'function';
 
-/**
- * Writes the stored value, in order: one write at a time, and while one is pending only
- * the latest value waits (a slow write never lands after a later one). A value the storage
- * already holds is not written again.
- */
-export class Writer {
-  stopped = false;
-  /** What the storage holds as far as this knows (`undefined`: unknown). */
-  #held: string | null | undefined;
+/** What `persistSession()` writes the stored value through (see {@link writer}). */
+export interface Writer {
+  /** Set once `persistSession()` is stopped: nothing more is written. */
+  stopped: boolean;
   /** What the storage held when the last write failed (it still does, most likely), until a write succeeds. */
-  outdated: string | null | undefined;
-  #busy = false;
-  #next: string | null | undefined;
-  #pending = false;
-
-  constructor(
-    readonly storage: SessionStorageLike,
-    readonly key: string,
-    readonly report: (operation: Operation, problem: StorageProblem, err?: unknown) => void,
-  ) {}
-
+  readonly outdated: string | null | undefined;
   /** The storage holds `raw`, as read. */
-  known(raw: unknown): void {
-    this.#held = typeof raw === 'string' || raw === null ? raw : undefined;
-  }
+  known(raw: unknown): void;
+  /** Writes `value` (`null` removes the key). */
+  write(value: string | null): void;
+}
 
-  write(value: string | null): void {
-    this.#next = value;
-    this.#pending = true;
-    if (!this.#busy) this.#pump();
-  }
+/**
+ * Writes the stored value under `key`, in order: one write at a time, and while one is
+ * pending only the latest value waits (a slow write never lands after a later one). A value
+ * the storage already holds is not written again. A write that fails is reported.
+ */
+export function writer(
+  storage: SessionStorageLike,
+  key: string,
+  report: (operation: Operation, problem: StorageProblem, err?: unknown) => void,
+): Writer {
+  /** What the storage holds as far as this knows (`undefined`: unknown). */
+  let held: string | null | undefined;
+  let outdated: string | null | undefined;
+  let busy = false;
+  let next: string | null = null;
+  let pending = false;
 
-  #pump(): void {
-    while (this.#pending && !this.stopped) {
-      this.#pending = false;
-      const value = this.#next as string | null;
-      const before = this.#held;
+  const failed = (operation: Operation, err: unknown, before: string | null | undefined): void => {
+    held = undefined;
+    outdated ??= before;
+    report(operation, 'unwritable', err);
+  };
+  const resume = (): void => {
+    busy = false;
+    pump();
+  };
+  const pump = (): void => {
+    while (pending && !self.stopped) {
+      pending = false;
+      const value = next;
+      const before = held;
       if (value === before) continue;
       const operation: Operation = value === null ? 'remove' : 'write';
       let result: unknown;
       try {
-        result = value === null ? this.storage.removeItem(this.key) : this.storage.setItem(this.key, value);
+        result = value === null ? storage.removeItem(key) : storage.setItem(key, value);
       } catch (err) {
-        this.#failed(operation, err, before);
+        failed(operation, err, before);
         continue;
       }
-      this.#held = value;
+      held = value;
       if (isThenable(result)) {
-        this.#busy = true;
+        busy = true;
         result.then(
           () => {
-            this.outdated = undefined;
-            this.#resume();
+            outdated = undefined;
+            resume();
           },
           (err: unknown) => {
-            this.#failed(operation, err, before);
-            this.#resume();
+            failed(operation, err, before);
+            resume();
           },
         );
         return;
       }
-      this.outdated = undefined;
+      outdated = undefined;
     }
-  }
+  };
 
-  #resume(): void {
-    this.#busy = false;
-    this.#pump();
-  }
-
-  #failed(operation: Operation, err: unknown, before: string | null | undefined): void {
-    this.#held = undefined;
-    this.outdated ??= before;
-    this.report(operation, 'unwritable', err);
-  }
+  const self: Writer = {
+    stopped: false,
+    get outdated() {
+      return outdated;
+    },
+    known(raw) {
+      held = typeof raw === 'string' || raw === null ? raw : undefined;
+    },
+    write(value) {
+      next = value;
+      pending = true;
+      if (!busy) pump();
+    },
+  };
+  return self;
 }

@@ -3,6 +3,7 @@ import { describe } from '../errors';
 import type { GuardedAttempt, StoreLink } from '../internal/store-link';
 import { guardRefresh } from '../internal/refresh-guards';
 import { optionError, optionsObject } from '../internal/options-object';
+import { loginId, loginStored } from '../persist/login-id';
 import { deserialize, parseFields, serialize, type PersistedField } from '../persist/stored-session';
 import { linkOf } from '../request/store-of';
 import type { SessionStore } from '../session-store';
@@ -53,6 +54,7 @@ const MARK = 'rx-session';
 const VERSION = 1;
 const API = '`syncTabs()`';
 const KEYS = ['channel', 'fields', 'locks'];
+const KINDS: readonly Message['kind'][] = ['login', 'update', 'logout', 'ask', 'answer'];
 /**
  * How long the lock is kept after a refresh: the other tabs hear of its session (and drop
  * their own refresh) before one of them can take the lock.
@@ -64,7 +66,7 @@ const LOCK_HOLD = 100;
  * - logs in: this tab is signed in with that session, as a new epoch (its requests of the
  *   previous session are cancelled);
  * - refreshes or updates: this tab takes the new token in the same epoch (nothing is
- *   cancelled);
+ *   cancelled), unless it has logged out or in since (an update changes only its own login);
  * - logs out: this tab logs out with the reason `'remote'`, cancelling what is in flight.
  *
  * A tab that starts signed out asks the open tabs for their session, and takes the first
@@ -72,7 +74,7 @@ const LOCK_HOLD = 100;
  * still reach a new tab. Every session a
  * message brings goes through `login()`'s or `update()`'s validation; messages of another
  * version, garbage and a tab's own are ignored. A message carries no more than
- * `persistSession()` would store.
+ * `persistSession()` would store: the session, and the id of the login it belongs to.
  *
  * Uses `BroadcastChannel`, or the `storage` event where it is missing.
  *
@@ -84,31 +86,34 @@ export function syncTabs<TUser>(store: SessionStore<TUser>, options?: SyncTabsOp
   const { channel: name, fields, locks } = parseSyncTabsOptions(options);
   const self = String(Math.random());
   /** The stored form of the session this tab last heard from, or told, the others. */
-  let shared: string | null = serialize(store.session, fields);
+  let shared: string | null = serialize(link.state(), fields);
   /** Signed out since it asked the open tabs for their session: it takes the first answer. */
   let asking = false;
 
   const post = (message: Message): void => channel?.post({ rx: MARK, v: VERSION, from: self, ...message });
 
   const apply = (message: Message): void => {
-    const current = store.session;
+    const state = link.state();
     if (message.kind === 'logout') {
       shared = null;
       // An answer still on its way tells of a session that has ended since.
       asking = false;
-      if (current.status === 'authenticated') store.logout('remote');
+      store.logout('remote'); // (nothing, when signed out already)
       link.state().heardLogout = true;
       return;
     }
     if (message.kind === 'ask') {
-      if (current.status === 'authenticated') post({ kind: 'answer', session: serialize(current, fields) as string });
+      const session = serialize(state, fields); // `null` when signed out
+      if (session !== null) post({ kind: 'answer', session });
       return;
     }
-    // Only a login (or the answer asked for) signs a tab in: an update sent before its
-    // sender heard of a logout would bring the ended session back.
-    if (message.kind === 'answer' ? !asking : message.kind === 'update' && current.status !== 'authenticated') return;
     const credentials = deserialize<TUser>(message.session, fields);
-    if (typeof credentials === 'string' || message.session === serialize(current, fields)) return;
+    // A session without the id of its login comes from no tab (of this version).
+    if (typeof credentials === 'string' || credentials.id === undefined || message.session === serialize(state, fields)) return;
+    // Only a login (or the answer asked for) signs a tab in, and an update changes only the
+    // login it belongs to: one sent before its sender heard of a logout, or of another
+    // login, would bring an ended session back.
+    if (message.kind === 'answer' ? !asking : message.kind === 'update' && credentials.id !== loginId(state.scope)) return;
     shared = message.session;
     asking = false;
     try {
@@ -118,11 +123,11 @@ export function syncTabs<TUser>(store: SessionStore<TUser>, options?: SyncTabsOp
         for (const field of fields) changes[field] = credentials[field];
         store.update(changes);
       } else {
-        store.login(credentials);
+        loginStored(store, link, credentials);
       }
     } catch {
       // A session this store refuses (expired, say): not taken.
-      shared = serialize(store.session, fields);
+      shared = serialize(link.state(), fields);
     }
   };
 
@@ -136,8 +141,9 @@ export function syncTabs<TUser>(store: SessionStore<TUser>, options?: SyncTabsOp
 
   let lastScope = link.state().scope;
   const tell = (): void => {
-    const { session, scope } = link.state();
-    const value = serialize(session, fields);
+    const state = link.state();
+    const { scope } = state;
+    const value = serialize(state, fields);
     const epoch = scope !== lastScope;
     lastScope = scope;
     if (value === shared) return; // heard from another tab, or said already
@@ -191,7 +197,7 @@ function locked(locks: LockManagerLike, name: string, run: () => unknown, attemp
       await new Promise<void>((done) => clock.setTimeout(done, LOCK_HOLD));
     };
     const request = (options: { signal?: AbortSignal; steal?: boolean }): void =>
-      void locks.request(name, options, held).then(undefined, (err: unknown) => {
+      void locks.request(name, options, held).catch((err: unknown) => {
         // Aborted (the refresh is no longer needed), or a lock manager that fails. (A lock
         // taken over from this tab after its run began is no failure.)
         if (!settled) reject((signal.aborted ? signal.reason : err) as Error);
@@ -203,12 +209,10 @@ function locked(locks: LockManagerLike, name: string, run: () => unknown, attemp
 }
 
 function parseMessage(data: unknown, self: string): Message | undefined {
-  const m = data as (Partial<Envelope> & { kind?: unknown; session?: unknown }) | null | undefined;
-  if (m?.rx !== MARK || m.v !== VERSION || typeof m.from !== 'string' || m.from === self) return undefined;
-  const { kind, session } = m;
-  if (kind === 'logout' || kind === 'ask') return { kind };
-  return (kind === 'login' || kind === 'update' || kind === 'answer') && typeof session === 'string'
-    ? { kind, session }
+  const m = data as (Partial<Envelope> & { kind?: unknown }) | null | undefined;
+  // A `session` that is not a string is refused as the stored form is (`deserialize`).
+  return m?.rx === MARK && m.v === VERSION && m.from !== self && KINDS.includes(m.kind as Message['kind'])
+    ? (m as Message)
     : undefined;
 }
 

@@ -37,18 +37,19 @@ export function openTabChannel(name: string, receive: (message: unknown) => void
   try {
     storage = g.localStorage;
   } catch {
-    storage = undefined;
+    // Blocked (a sandboxed iframe): no way to the other tabs.
   }
-  if (storage === undefined || typeof g.addEventListener !== 'function' || typeof g.removeEventListener !== 'function') {
-    return undefined;
-  }
+  // (Where there is `addEventListener`, there is `removeEventListener`.)
+  if (storage === undefined || typeof g.addEventListener !== 'function') return undefined;
   const key = `${name}:message`;
   const listener = (event: StorageEventLike): void => {
-    if (event.key !== key || event.newValue === null) return;
-    try {
-      receive(JSON.parse(event.newValue));
-    } catch {
-      // Not ours: ignored.
+    // The removal that follows each message (`newValue` null) reads as `null`, which is no message.
+    if (event.key === key) {
+      try {
+        receive(JSON.parse(event.newValue as string));
+      } catch {
+        // Not ours: ignored.
+      }
     }
   };
   g.addEventListener('storage', listener);

@@ -168,7 +168,8 @@ function bootTabs(): TabsBoot {
 /**
  * What a page opened with `?boot=shared` set up: a store that refreshes at the page server's
  * `/token` (rotating refresh tokens) and follows the other tabs, sharing their refresh
- * through `navigator.locks`; with `&persist` also persisted to `localStorage`.
+ * through `navigator.locks`; with `&persist` also persisted to `localStorage`, and with
+ * `&channel=name` on a channel of its own (the other tabs' messages have not reached it yet).
  */
 export interface SharedBoot {
   readonly store: SessionStore;
@@ -178,7 +179,7 @@ export interface SharedBoot {
   readonly events: string[];
 }
 
-function bootShared(persist: boolean): SharedBoot {
+function bootShared(persist: boolean, channel: string | undefined): SharedBoot {
   const store = new SessionStore({
     refreshMargin: 1_000,
     refresh: async (session, { signal }) => {
@@ -193,7 +194,7 @@ function bootShared(persist: boolean): SharedBoot {
   store.logout$.subscribe((e) => logouts.push(e.reason));
   store.events$.subscribe((e) => events.push(e.type));
   if (persist) persistSession(store);
-  syncTabs(store);
+  syncTabs(store, { channel: channel ?? 'rx-session' });
   return { store, logouts, events };
 }
 
@@ -221,5 +222,5 @@ const query = new URLSearchParams(location.search);
 const boot = query.get('boot');
 if (boot === 'persist') target.spec.boot = bootPersisted();
 if (boot === 'tabs') target.spec.boot = bootTabs();
-if (boot === 'shared') target.spec.boot = bootShared(query.has('persist'));
+if (boot === 'shared') target.spec.boot = bootShared(query.has('persist'), query.get('channel') ?? undefined);
 target.rxReady = true;

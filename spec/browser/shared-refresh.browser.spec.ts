@@ -110,6 +110,34 @@ describe('syncTabs in Chromium: the tabs share one refresh (navigator.locks)', (
     }
   });
 
+  it('another login stored meanwhile (another user’s) is no refresh of this one: the tab refreshes its own session, and never takes the other token', async () => {
+    // Each tab on a channel of its own: B's logout and login reach A only through localStorage.
+    const a = await openTab('&persist&channel=tab-a');
+    await a.page.evaluate(() => localStorage.clear());
+    await a.page.evaluate(() => {
+      const { store } = (window as unknown as PageGlobals).spec.boot as SharedBoot;
+      store.login({ token: 'at-0', refreshToken: 'rt-0', user: 'ada', expiresAt: Date.now() + 3_600_000 });
+    });
+    const b = await openTab('&persist&channel=tab-b'); // restores Ada's login from localStorage
+    await waitForToken(b, 'at-0');
+    await b.page.evaluate(() => {
+      const { store } = (window as unknown as PageGlobals).spec.boot as SharedBoot;
+      store.logout();
+      store.login({ token: 'grace-token', refreshToken: 'grace-rt', user: 'grace', expiresAt: Date.now() + 7_200_000 });
+    });
+
+    const refreshed = await a.page.evaluate(async () => {
+      const { store } = (window as unknown as PageGlobals).spec.boot as SharedBoot;
+      const session = await store.refresh();
+      return { token: session.token, user: session.user };
+    });
+
+    expect(refreshed).toEqual({ token: 'at-1', user: 'ada' });
+    expect(srv().grant).toMatchObject({ calls: 1, revoked: false });
+    expect(await a.page.evaluate(() => ((window as unknown as PageGlobals).spec.boot as SharedBoot).logouts)).toEqual([]);
+    for (const t of [a, b]) expect(t.pageErrors).toEqual([]);
+  });
+
   it('the tab holding the refresh lock is closed mid-refresh: the lock is released, and the other tab refreshes on its own', async () => {
     const a = await openTab();
     const b = await openTab();

@@ -15,6 +15,7 @@ describe('persistSession with `fields` narrowed after a session was stored with 
     expect(JSON.parse(storage.getItem('rx-session') as string)).toEqual({
       v: 1,
       token: 'at-1',
+      id: expect.any(String) as string,
       expiresAt: store.session.expiresAt,
     });
     store.dispose();

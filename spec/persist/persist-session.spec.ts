@@ -14,7 +14,13 @@ import { refresher } from '../support/refresher';
 import { settle, virtualClock } from '../support/virtual-clock';
 
 const KEY = 'rx-session';
-const stored = (session: Record<string, unknown>): string => JSON.stringify({ v: 1, ...session });
+/** A stored session as a tab writes it, with the id of its login. */
+const stored = ({ token, ...fields }: Record<string, unknown>, id = 'login-1'): string =>
+  JSON.stringify({ v: 1, token, id, ...fields });
+/** A stored session without the id of its login (each login has its own), to compare with {@link plain}. */
+const unId = (raw: string | null | undefined): string | null | undefined =>
+  raw && JSON.stringify({ ...(JSON.parse(raw) as object), id: undefined });
+const plain = (session: Record<string, unknown>): string => JSON.stringify({ v: 1, ...session });
 
 /** A synchronous storage that records what was done to it. */
 function recordingStorage(
@@ -138,7 +144,7 @@ describe('persistSession: restoring a stored session', () => {
     storage.reads[0]?.resolve(stored({ token: 'old' }));
     await persisted.ready;
     expect(store.session.token).toBe('fresh');
-    expect(storage.writes.map((w) => w.value)).toEqual([stored({ token: 'fresh' })]);
+    expect(storage.writes.map((w) => unId(w.value))).toEqual([plain({ token: 'fresh' })]);
     store.dispose();
   });
 
@@ -203,7 +209,7 @@ describe('persistSession: restoring a stored session', () => {
     const store = new SessionStore({ initial: 'given' });
     persistSession(store, { storage });
     expect(store.session.token).toBe('given');
-    expect(storage.values.get(KEY)).toBe(stored({ token: 'given' }));
+    expect(unId(storage.values.get(KEY))).toBe(plain({ token: 'given' }));
     store.dispose();
   });
 });
@@ -215,9 +221,15 @@ describe('persistSession: saving every change', () => {
     const store = new SessionStore({ refresh: r.fn });
     persistSession(store, { storage });
     store.login({ token: 'a', refreshToken: 'rt' });
-    expect(storage.values.get(KEY)).toBe(stored({ token: 'a', refreshToken: 'rt' }));
+    expect(unId(storage.values.get(KEY))).toBe(plain({ token: 'a', refreshToken: 'rt' }));
     store.update({ user: { id: 1 } });
-    expect(JSON.parse(storage.values.get(KEY) ?? '')).toEqual({ v: 1, token: 'a', refreshToken: 'rt', user: { id: 1 } });
+    expect(JSON.parse(storage.values.get(KEY) ?? '')).toEqual({
+      v: 1,
+      token: 'a',
+      id: expect.any(String) as string,
+      refreshToken: 'rt',
+      user: { id: 1 },
+    });
     const refreshed = store.refresh();
     await settle();
     r.calls[0]?.resolve('b');
@@ -228,14 +240,20 @@ describe('persistSession: saving every change', () => {
     store.dispose();
   });
 
-  it('the same session persisted twice is written once', () => {
+  it('a change that leaves the stored session as it is writes nothing; another login with the same token is written', () => {
     const storage = recordingStorage();
     const store = new SessionStore();
     persistSession(store, { storage });
     store.login('a');
-    store.login('a'); // a new epoch with the same session: the stored value is the same
     store.update({ token: 'a' });
-    expect(storage.log).toEqual([`set ${stored({ token: 'a' })}`]);
+    expect(storage.log.map((entry) => unId(entry.slice('set '.length)))).toEqual([plain({ token: 'a' })]);
+    // Another login (a new epoch) is stored with its own id: a tab that reads it knows it is no refresh of the first.
+    const first = JSON.parse(storage.values.get(KEY) ?? '') as { id: string };
+    store.login('a');
+    expect(storage.log).toHaveLength(2);
+    const second = JSON.parse(storage.values.get(KEY) ?? '') as { id: string };
+    expect(second).toEqual({ v: 1, token: 'a', id: expect.any(String) as string });
+    expect(second.id).not.toBe(first.id);
     store.dispose();
   });
 
@@ -248,10 +266,10 @@ describe('persistSession: saving every change', () => {
     store.login('a');
     store.update({ token: 'b' });
     store.update({ token: 'c' });
-    expect(storage.writes.map((w) => w.value)).toEqual([stored({ token: 'a' })]); // one at a time
+    expect(storage.writes.map((w) => unId(w.value))).toEqual([plain({ token: 'a' })]); // one at a time
     storage.writes[0]?.resolve();
     await settle();
-    expect(storage.writes.map((w) => w.value)).toEqual([stored({ token: 'a' }), stored({ token: 'c' })]); // b was superseded
+    expect(storage.writes.map((w) => unId(w.value))).toEqual([plain({ token: 'a' }), plain({ token: 'c' })]); // b was superseded
     store.logout();
     storage.writes[1]?.resolve();
     await settle();
@@ -267,7 +285,7 @@ describe('persistSession: saving every change', () => {
     const store = new SessionStore();
     persistSession(store, { storage, fields: [] });
     store.login({ token: 'a', refreshToken: 'rt', user: { id: 1 }, expiresAt: Date.now() + 60_000 });
-    expect(storage.values.get(KEY)).toBe(stored({ token: 'a' }));
+    expect(unId(storage.values.get(KEY))).toBe(plain({ token: 'a' }));
     store.dispose();
   });
 
@@ -278,7 +296,7 @@ describe('persistSession: saving every change', () => {
     store.login('a');
     persisted.stop();
     store.logout();
-    expect(storage.values.get(KEY)).toBe(stored({ token: 'a' }));
+    expect(unId(storage.values.get(KEY))).toBe(plain({ token: 'a' }));
     store.dispose();
   });
 

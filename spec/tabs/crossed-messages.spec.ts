@@ -14,8 +14,10 @@ interface Tabs {
   readonly sessions: Session[];
   /** What the tab under test posted, by kind and token. */
   readonly heard: string[];
-  /** Posts a message as another tab would. */
-  readonly post: (from: string, kind: string, token?: string) => void;
+  /** The login ids of the sessions the tab under test posted. */
+  readonly ids: string[];
+  /** Posts a message as another tab would; a session belongs to the login `id` (by default the sender's own). */
+  readonly post: (from: string, kind: string, token?: string, id?: string) => void;
   /** Resolves once every message posted before has arrived (a final login from another tab). */
   readonly settled: () => Promise<void>;
 }
@@ -25,26 +27,30 @@ async function withTabs(test: (tabs: Tabs) => Promise<void>): Promise<void> {
   const store = new SessionStore();
   const others = new BroadcastChannel(channel);
   const heard: string[] = [];
+  const ids: string[] = [];
   others.onmessage = (event: MessageEvent<{ kind: string; session?: string }>) => {
-    const token = event.data.session === undefined ? '' : ` ${(JSON.parse(event.data.session) as { token: string }).token}`;
-    heard.push(event.data.kind + token);
+    const session =
+      event.data.session === undefined ? undefined : (JSON.parse(event.data.session) as { token: string; id: string });
+    heard.push(event.data.kind + (session === undefined ? '' : ` ${session.token}`));
+    if (session !== undefined) ids.push(session.id);
   };
   const sessions: Session[] = [];
   store.session$.subscribe((session) => sessions.push(session));
   const stop = syncTabs(store, { channel }); // signed out: asks the open tabs
-  const post = (from: string, kind: string, token?: string): void =>
+  const post = (from: string, kind: string, token?: string, id = `login-of-${from}`): void =>
     others.postMessage({
       rx: 'rx-session',
       v: 1,
       from,
       kind,
-      ...(token === undefined ? {} : { session: JSON.stringify({ v: 1, token }) }),
+      ...(token === undefined ? {} : { session: JSON.stringify({ v: 1, token, id }) }),
     });
   try {
     await test({
       store,
       sessions,
       heard,
+      ids,
       post,
       settled: async () => {
         post('tab-9', 'login', 'last');
@@ -71,14 +77,36 @@ describe('syncTabs: messages that cross a logout', () => {
     }));
 
   it('a tab that logged out is not signed back in by an update another tab sent before it heard of the logout', () =>
-    withTabs(async ({ store, sessions, heard, post, settled }) => {
+    withTabs(async ({ store, sessions, heard, ids, post, settled }) => {
       store.login('token-1');
       store.logout(); // tells the other tabs
-      // Tab 2 refreshed just before it heard of the logout.
-      post('tab-2', 'update', 'token-2');
+      while (ids.length === 0) await new Promise((resolve) => setTimeout(resolve, 2)); // the login reached tab 2
+      // Tab 2 refreshed that login just before it heard of the logout.
+      post('tab-2', 'update', 'token-2', ids[0]);
       await settled();
       expect(tokens(sessions)).toEqual([null, 'token-1', null, 'last']);
       // …and it does not tell the other tabs to sign in again either.
       expect(heard).toEqual(['ask', 'login token-1', 'logout']);
+    }));
+
+  it('an update of an ended login does not change the login that followed it', () =>
+    withTabs(async ({ store, sessions, ids, post, settled }) => {
+      store.login('token-1');
+      store.logout();
+      store.login('token-3'); // another login (perhaps another user's) in this tab
+      while (ids.length < 2) await new Promise((resolve) => setTimeout(resolve, 2));
+      // Tab 2 refreshed the first login before it heard of the logout and the new login.
+      post('tab-2', 'update', 'token-2', ids[0]);
+      await settled();
+      expect(tokens(sessions)).toEqual([null, 'token-1', null, 'token-3', 'last']);
+    }));
+
+  it('an update of the current login is taken (the case above is not vacuous)', () =>
+    withTabs(async ({ store, sessions, ids, post, settled }) => {
+      store.login('token-1');
+      while (ids.length === 0) await new Promise((resolve) => setTimeout(resolve, 2));
+      post('tab-2', 'update', 'token-2', ids[0]);
+      await settled();
+      expect(tokens(sessions)).toEqual([null, 'token-1', 'token-2', 'last']);
     }));
 });

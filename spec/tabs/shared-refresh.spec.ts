@@ -147,9 +147,8 @@ describe('syncTabs: the tabs share one refresh (Web Locks)', () => {
     const a = tab({ refresh: server.refresh });
     const b = tab({ refresh: server.refresh });
     a.login({ token: 'at-0', refreshToken: 'rt-0' });
-    b.login({ token: 'at-0', refreshToken: 'rt-0' });
     const persistedA = persistSession(a, { storage });
-    const persistedB = persistSession(b, { storage });
+    const persistedB = persistSession(b, { storage }); // b restores a's login
     stops.push(
       () => persistedA.stop(),
       () => persistedB.stop(),
@@ -240,10 +239,11 @@ describe('persistSession: before any refresh, and before a retry, a newer stored
     stops.push(() => persisted.stop());
     const first = store.refresh();
     await until('the first attempt failed', () => calls === 1);
-    // Another tab refreshed meanwhile and stored its session.
+    // Another tab refreshed meanwhile and stored its session (of the same login, so with its id).
+    const { id } = JSON.parse(storage.getItem('rx-session') as string) as { id: string };
     storage.setItem(
       'rx-session',
-      JSON.stringify({ v: 1, token: 'at-1', refreshToken: 'rt-1', expiresAt: Date.now() + 7_200_000 }),
+      JSON.stringify({ v: 1, token: 'at-1', id, refreshToken: 'rt-1', expiresAt: Date.now() + 7_200_000 }),
     );
 
     // The app retries now (the network came back): the stored session is taken instead.
@@ -267,5 +267,36 @@ describe('persistSession: before any refresh, and before a retry, a newer stored
     store.update({ token: 'mine-again', expiresAt: Date.now() + 600_000 });
     storage.setItem('rx-session', JSON.stringify({ v: 1, token: 'expired', expiresAt: Date.now() - 1 }));
     await expect(store.refresh()).resolves.toMatchObject({ token: 'fresh' });
+  });
+
+  it('another login stored meanwhile (another user’s) is no refresh of this one: this tab refreshes its own session (Ada’s), and never takes Grace’s token', async () => {
+    const storage = memoryStorage();
+    const locks = lockManager();
+    const server = rotatingServer(0);
+    // Two channels: the other tab's logout and login have not reached this tab yet, only the storage has.
+    const a = tab({ refresh: server.refresh });
+    const b = tab({ refresh: () => Promise.reject(new Error('not called')) });
+    a.login({ token: 'at-0', refreshToken: 'rt-0', user: { name: 'Ada' } });
+    const persistedA = persistSession(a, { storage });
+    const persistedB = persistSession(b, { storage }); // b restores Ada's login
+    stops.push(
+      () => persistedA.stop(),
+      () => persistedB.stop(),
+      syncTabs(a, { channel: channelName(), locks }),
+      syncTabs(b, { channel: channelName(), locks }),
+    );
+    expect(b.session.token).toBe('at-0');
+    b.logout();
+    b.login({ token: 'grace-token', refreshToken: 'grace-rt', user: { name: 'Grace' }, expiresAt: Date.now() + 7_200_000 });
+    const epochs: string[] = [];
+    a.logout$.subscribe(({ reason }) => epochs.push(reason));
+
+    const refreshed = await a.refresh();
+
+    expect(refreshed).toMatchObject({ token: 'at-1', refreshToken: 'rt-1', user: { name: 'Ada' } });
+    expect(a.session.token).toBe('at-1');
+    expect(server.calls).toBe(1);
+    expect(server.revoked).toBe(false);
+    expect(epochs).toEqual([]);
   });
 });

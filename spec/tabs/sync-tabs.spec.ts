@@ -133,13 +133,23 @@ describe('syncTabs: what a tab does when another tab changes the session', () =>
 describe('syncTabs: messages', () => {
   it.each([
     ['garbage', 'not a message'],
-    ['another version', { rx: 'rx-session', v: 2, from: 'x', kind: 'login', session: JSON.stringify({ v: 1, token: 'v2' }) }],
+    [
+      'another version',
+      { rx: 'rx-session', v: 2, from: 'x', kind: 'login', session: JSON.stringify({ v: 1, token: 'v2', id: 'x' }) },
+    ],
     [
       'a token with CR/LF',
-      { rx: 'rx-session', v: 1, from: 'x', kind: 'login', session: JSON.stringify({ v: 1, token: 'a\r\nX: 1' }) },
+      { rx: 'rx-session', v: 1, from: 'x', kind: 'login', session: JSON.stringify({ v: 1, token: 'a\r\nX: 1', id: 'x' }) },
     ],
-    ['a wrong shape', { rx: 'rx-session', v: 1, from: 'x', kind: 'login', session: '{"v":1}' }],
-    ['an unknown kind', { rx: 'rx-session', v: 1, from: 'x', kind: 'takeover', session: JSON.stringify({ v: 1, token: 't' }) }],
+    ['a wrong shape', { rx: 'rx-session', v: 1, from: 'x', kind: 'login', session: '{"v":1,"id":"x"}' }],
+    [
+      'a session without the id of its login',
+      { rx: 'rx-session', v: 1, from: 'x', kind: 'login', session: JSON.stringify({ v: 1, token: 't' }) },
+    ],
+    [
+      'an unknown kind',
+      { rx: 'rx-session', v: 1, from: 'x', kind: 'takeover', session: JSON.stringify({ v: 1, token: 't', id: 'x' }) },
+    ],
   ])('%s: ignored, and a signed-out tab sends no token', async (_name, message) => {
     const channel = channelName();
     const b = tab(channel);
@@ -157,7 +167,7 @@ describe('syncTabs: messages', () => {
     }
   });
 
-  it('carries no more than persistSession would store: fields: [] sends the token alone', async () => {
+  it('carries no more than persistSession would store: fields: [] sends the token alone, with the id of its login', async () => {
     const channel = channelName();
     const spy = new BroadcastChannel(channel);
     const sessions: string[] = [];
@@ -171,7 +181,7 @@ describe('syncTabs: messages', () => {
       stops.push(syncTabs(a, { channel, fields: [] }));
       a.login({ token: 'tok', refreshToken: 'secret-refresh', user: { id: 1 } });
       await until('the message', () => sessions.length === 1);
-      expect(JSON.parse(sessions[0] ?? '')).toEqual({ v: 1, token: 'tok' });
+      expect(JSON.parse(sessions[0] ?? '')).toEqual({ v: 1, token: 'tok', id: expect.any(String) as string });
     } finally {
       spy.close();
     }
